@@ -1,0 +1,56 @@
+// Scan lifecycle activities: open the scan row, resolve the policy, and close it with
+// totals computed by SQL from what was actually written (so a retried shard can't skew them).
+import type { ScanTotals, ScanTrigger } from '../workflows/types.js';
+import type { DataQuality, Store } from '../store/index.js';
+import { complianceScore } from '../core/compliance/index.js';
+import { PolicyValidationError } from '../core/policy/index.js';
+import { policyInvalid } from './errors.js';
+import { loadPolicyFile } from './policy-source.js';
+
+export interface OpenScanInput {
+  scanId: string;
+  workflowId: string;
+  trigger: ScanTrigger;
+  scope: Record<string, unknown>;
+  policyVersionId: number;
+  storeSnapshot: boolean;
+}
+
+export interface CompleteScanInput {
+  scanId: string;
+  status: 'completed' | 'failed' | 'cancelled';
+  dataQuality: DataQuality;
+}
+
+export function createScanActivities(store: Store, policyPath: string) {
+  return {
+    async resolvePolicyVersion(): Promise<{ id: number; hash: string; source: string }> {
+      try {
+        const { id, hash, source } = await loadPolicyFile(store, policyPath);
+        return { id, hash, source };
+      } catch (err) {
+        if (err instanceof PolicyValidationError || err instanceof SyntaxError) throw policyInvalid(err.message);
+        throw err;
+      }
+    },
+
+    async openScan(input: OpenScanInput): Promise<void> {
+      await store.createScan({
+        id: input.scanId,
+        workflowId: input.workflowId,
+        trigger: input.trigger,
+        scope: input.scope,
+        scopeHash: null,
+        policyVersionId: input.policyVersionId,
+        storeSnapshot: input.storeSnapshot,
+      });
+    },
+
+    async completeScan(input: CompleteScanInput): Promise<ScanTotals> {
+      const sql = await store.scanTotals(input.scanId);
+      const totals: ScanTotals = { ...sql, score: complianceScore(sql.compliant, sql.total) };
+      await store.completeScan(input.scanId, { status: input.status, totals, dataQuality: input.dataQuality });
+      return totals;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// Assembles the running system from config: store, Temporal (joined or started), worker,
+// gateway transports. Each CLI command picks the pieces it needs.
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../config/logger.js';
+import { openDb, type Db } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { createStore, type Store } from '../store/index.js';
+import { isTemporalReachable, startDevServer, type DevServer } from '../worker/dev-server.js';
+import { findTemporalCli } from '../worker/temporal-cli.js';
+import { lockEmbeddedStore } from './embedded-lock.js';
+
+export interface StoreHandle {
+  db: Db;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config, logger: Logger): Promise<StoreHandle> {
+  const url = config.database.url;
+  const unlock = url ? () => {} : lockEmbeddedStore(config.dataDir);
+  try {
+    const db = await openDb({ databaseUrl: url, dataDir: path.join(config.dataDir, 'pglite'), poolMax: config.database.poolMax });
+    const { applied } = await migrate(db);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+    return {
+      db,
+      store: createStore(db),
+      close: async () => {
+        await db.close();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+export interface TemporalHandle {
+  address: string;
+  uiUrl?: string;
+  devServer?: DevServer;
+  client: Client;
+  close(): Promise<void>;
+}
+
+/**
+ * Joins the Temporal server at temporal.address; with no address configured and `allowDevServer`,
+ * starts a dev server (SQLite-persisted under .data/) on the configured ports.
+ */
+export async function connectTemporal(config: Config, logger: Logger, allowDevServer: boolean): Promise<TemporalHandle> {
+  const dev = config.temporal.devServer;
+  let address = config.temporal.address ?? `${dev.ip}:${dev.port}`;
+  let devServer: DevServer | undefined;
+  let uiUrl: string | undefined;
+  if (!(await isTemporalReachable(address))) {
+    if (config.temporal.address || !allowDevServer) {
+      throw new Error(`Temporal is not reachable at ${address}. Start it (npm start runs a dev server) or fix TEMPORAL_ADDRESS.`);
+    }
+    const cliPath = findTemporalCli(config.temporal.cliPath);
+    logger.info({ cliPath }, 'starting Temporal dev server');
+    devServer = await startDevServer({
+      cliPath, ip: dev.ip, port: dev.port, uiPort: dev.uiPort, dbFile: dev.dbFile ?? path.join(config.dataDir, 'temporal.db'), namespace: config.temporal.namespace,
+    });
+    address = devServer.address;
+    uiUrl = devServer.uiUrl;
+  } else if (!config.temporal.address) {
+    uiUrl = `http://${dev.ip}:${dev.uiPort}`; // a dev server we started earlier is still running
+  }
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  return {
+    address, uiUrl, devServer, client,
+    close: async () => {
+      await connection.close();
+      await devServer?.stop();
+    },
+  };
+}

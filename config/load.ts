@@ -1,0 +1,65 @@
+// Reads the configuration once: optional config.yaml, overridden by environment variables.
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+
+import { configSchema, type Config } from './schema.js';
+
+/** Environment variable -> dotted config path. Documented in the README. */
+export const ENV_KEYS: Record<string, string> = {
+  TEMPORAL_ADDRESS: 'temporal.address',
+  TEMPORAL_NAMESPACE: 'temporal.namespace',
+  TEMPORAL_TASK_QUEUE: 'temporal.taskQueue',
+  TEMPORAL_CLI_PATH: 'temporal.cliPath',
+  TEMPORAL_DEV_PORT: 'temporal.devServer.port',
+  TEMPORAL_UI_PORT: 'temporal.devServer.uiPort',
+  DATABASE_URL: 'database.url',
+  DATABASE_POOL_MAX: 'database.poolMax',
+  DATA_DIR: 'dataDir',
+  POLICY_PATH: 'policy.path',
+  HOST: 'http.host',
+  PORT: 'http.port',
+  LOG_LEVEL: 'logLevel',
+  CROSS_ACCOUNT_ROLE_NAME: 'aws.crossAccountRoleName',
+  CROSS_ACCOUNT_EXTERNAL_ID: 'aws.externalId',
+  AWS_MANAGEMENT_ACCOUNT_ID: 'aws.managementAccountId',
+  MAX_PARALLEL_ACCOUNTS: 'aws.maxParallelAccounts',
+  MAX_CONCURRENT_REGIONS: 'aws.maxConcurrentRegions',
+  AWS_ENDPOINT_URL: 'aws.endpoint',
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const file = env.CONFIG_FILE ?? 'config.yaml';
+  let raw: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
+    if (parsed !== null && typeof parsed === 'object') raw = parsed as Record<string, unknown>;
+  } else if (env.CONFIG_FILE) {
+    throw new ConfigError(`CONFIG_FILE ${file} does not exist`);
+  }
+  for (const [name, dotted] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, dotted, value);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration (${file} / environment):\n  ${problems.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+

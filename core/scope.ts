@@ -1,0 +1,62 @@
+// A scan's scope: what to look at. Normalised (sorted, de-duplicated, filters folded in) so
+// that the same question always produces the same scope, hash and workflow id.
+import { z } from 'zod';
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region code such as us-east-1');
+const resourceType = z.string().regex(/^(all|[a-z0-9][a-z0-9.-]*:[A-Za-z0-9*][A-Za-z0-9./_-]*)$/, 'must be service:kind (e.g. ec2:instance) or "all"');
+
+export const scopeInputSchema = z.object({
+  clouds: z.array(z.enum(['aws', 'azure', 'gcp'])).min(1).max(3).default(['aws']),
+  accounts: z.array(accountId).max(10_000).optional(),
+  regions: z.array(region).max(64).optional(),
+  resource_types: z.array(resourceType).min(1).max(200),
+  filters: z.object({ region: region.optional(), account_id: accountId.optional() }).strict().optional(),
+});
+
+export type ScopeInput = z.input<typeof scopeInputSchema>;
+
+export interface ScanScope {
+  clouds: ('aws' | 'azure' | 'gcp')[];
+  /** Unset: every account the worker is configured for, or the whole AWS organisation. */
+  accounts?: string[];
+  /** Unset: every opted-in region of each account. */
+  regions?: string[];
+  /** Sorted; `['all']` means every type. */
+  resourceTypes: string[];
+}
+
+function sortedUnique(values: string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+/** Validates and normalises; the peer's `filters` narrow accounts and regions. */
+export function normaliseScope(input: ScopeInput): ScanScope {
+  const parsed = scopeInputSchema.parse(input);
+  const accounts = mergeFilter(parsed.accounts, parsed.filters?.account_id, 'filters.account_id', 'accounts');
+  const regions = mergeFilter(parsed.regions, parsed.filters?.region, 'filters.region', 'regions');
+  const types = sortedUnique(parsed.resource_types);
+  return {
+    clouds: sortedUnique(parsed.clouds) as ScanScope['clouds'],
+    ...(accounts ? { accounts } : {}),
+    ...(regions ? { regions } : {}),
+    resourceTypes: types.includes('all') ? ['all'] : types,
+  };
+}
+
+function mergeFilter(list: string[] | undefined, filter: string | undefined, filterName: string, listName: string): string[] | undefined {
+  if (filter === undefined) return list ? sortedUnique(list) : undefined;
+  if (list && !list.includes(filter)) {
+    throw new ScopeError(`${filterName} "${filter}" is not among ${listName}: the scope would be empty`);
+  }
+  return [filter];
+}
+
+export class ScopeError extends Error {
+  override name = 'ScopeError';
+}
+
+/** Deterministic JSON with sorted keys: the input of the scope hash. */
+export function canonicalScope(scope: ScanScope): string {
+  return JSON.stringify(scope, Object.keys(scope).sort());
+}

@@ -1,0 +1,40 @@
+// What every tool handler receives: shared services plus the per-call correlation id.
+import type { Client } from '@temporalio/client';
+import type { z } from 'zod';
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../config/logger.js';
+import type { Store } from '../store/index.js';
+
+export interface GatewayDeps {
+  config: Config;
+  store: Store;
+  temporal: Client;
+  logger: Logger;
+}
+
+export interface ToolContext extends GatewayDeps {
+  correlationId: string;
+  sessionId?: string;
+}
+
+export interface ToolResult<O> {
+  structured: O;
+  /** A short human-readable summary shown next to the structured content. */
+  text: string;
+}
+
+export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: I;
+  outputSchema: O;
+  annotations: ToolAnnotations;
+  handler(ctx: ToolContext, input: z.infer<I>): Promise<ToolResult<z.infer<O>>>;
+}
+
+/** Helps type inference when a tool file declares its definition. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return tool;
+}

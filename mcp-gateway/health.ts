@@ -1,0 +1,42 @@
+// /health: whether Temporal, the database and the policy source are usable right now.
+import { loadPolicyFile } from '../activities/policy-source.js';
+import type { GatewayDeps } from './context.js';
+import { publicMessage, redactSecrets } from './errors.js';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  temporal: { ok: boolean; namespace: string; error?: string };
+  database: { ok: boolean; kind: string; error?: string };
+  policy: { ok: boolean; source: string; versionId?: number; hash?: string; error?: string };
+}
+
+async function probe<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+  try {
+    return { ok: true, value: await withTimeout(fn(), 3000) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? redactSecrets(err.message) : publicMessage(err) };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function checkHealth(deps: GatewayDeps, dbKind: string): Promise<HealthReport> {
+  const [temporal, database, policy] = await Promise.all([
+    probe(() => deps.temporal.connection.workflowService.getSystemInfo({})),
+    probe(() => deps.store.ping()),
+    probe(() => loadPolicyFile(deps.store, deps.config.policy.path)),
+  ]);
+  const report: HealthReport = {
+    status: temporal.ok && database.ok && policy.ok ? 'ok' : 'degraded',
+    temporal: { ok: temporal.ok, namespace: deps.config.temporal.namespace, ...(temporal.ok ? {} : { error: temporal.error }) },
+    database: { ok: database.ok, kind: dbKind, ...(database.ok ? {} : { error: database.error }) },
+    policy: policy.ok
+      ? { ok: true, source: policy.value.source, versionId: policy.value.id, hash: policy.value.hash }
+      : { ok: false, source: `file:${deps.config.policy.path}`, error: policy.error },
+  };
+  return report;
+}

@@ -1,0 +1,79 @@
+// Builds an McpServer with every registered tool wrapped in the common call path:
+// correlation id, structured + text reply, sanitised errors, and an audit row.
+import { randomUUID } from 'node:crypto';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { GatewayDeps, ToolDefinition } from './context.js';
+import { publicMessage } from './errors.js';
+import { redactParams } from './redact.js';
+import { TOOLS } from './tools/index.js';
+
+export const SERVER_INFO = { name: 'finops-tag-compliance', version: '0.1.0' };
+
+export interface SessionInfo {
+  sessionId?: string;
+  actor?: string;
+}
+
+export function createMcpServer(deps: GatewayDeps, session: SessionInfo = {}, tools: ToolDefinition[] = TOOLS): McpServer {
+  const server = new McpServer(SERVER_INFO, {
+    capabilities: { tools: {}, logging: {} },
+    instructions:
+      'FinOps tag compliance. Call get_tagging_policy to see what is required; compliance scans run as durable ' +
+      'workflows, so long scans return a handle instead of timing out.',
+  });
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: tool.annotations,
+      },
+      ((input: Record<string, unknown>) => callTool(deps, session, tool, input)) as never,
+    );
+  }
+  return server;
+}
+
+async function callTool(deps: GatewayDeps, session: SessionInfo, tool: ToolDefinition, input: Record<string, unknown>): Promise<CallToolResult> {
+  const correlationId = randomUUID();
+  const started = performance.now();
+  const logger = deps.logger.child({ correlationId, tool: tool.name, sessionId: session.sessionId });
+  let outcome = 'ok';
+  let error: string | undefined;
+  try {
+    const result = await tool.handler({ ...deps, logger, correlationId, sessionId: session.sessionId }, input);
+    return {
+      content: [{ type: 'text', text: result.text }],
+      structuredContent: result.structured as Record<string, unknown>,
+      _meta: { correlation_id: correlationId },
+    };
+  } catch (err) {
+    outcome = 'error';
+    error = publicMessage(err);
+    logger.error({ err }, 'tool call failed');
+    return {
+      isError: true,
+      content: [{ type: 'text', text: `${error} (correlation id ${correlationId})` }],
+      _meta: { correlation_id: correlationId },
+    };
+  } finally {
+    const durationMs = Math.round(performance.now() - started);
+    logger.info({ outcome, durationMs }, 'tool call');
+    await deps.store
+      .recordAudit({
+        actor: session.actor ?? null,
+        sessionId: session.sessionId ?? null,
+        tool: tool.name,
+        params: redactParams(input),
+        outcome,
+        durationMs,
+        correlationId,
+        error: error ?? null,
+      })
+      .catch((auditErr: unknown) => logger.error({ err: auditErr }, 'audit log write failed'));
+  }
+}

@@ -1,0 +1,13 @@
+// stdio transport: one MCP session for the life of the process (Claude Desktop, Inspector).
+import { randomUUID } from 'node:crypto';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { GatewayDeps } from './context.js';
+import { createMcpServer } from './server.js';
+
+export async function serveStdio(deps: GatewayDeps): Promise<{ close(): Promise<void>; closed: Promise<void> }> {
+  const server = createMcpServer(deps, { sessionId: `stdio-${randomUUID()}`, actor: 'stdio' });
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => { transport.onclose = () => resolve(); });
+  await server.connect(transport);
+  return { close: () => server.close(), closed };
+}

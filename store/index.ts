@@ -1,0 +1,34 @@
+// The store: every query the gateway and the activities run against PostgreSQL (or embedded PGlite).
+import type { Db } from './db.js';
+import { createAuditQueries } from './audit.js';
+import { createPolicyQueries } from './policies.js';
+import { createScanResourceQueries } from './scan-resources.js';
+import { createScanQueries } from './scans.js';
+
+export type { Db, OpenDbOptions } from './db.js';
+export { openDb } from './db.js';
+export { migrate, MigrationChecksumError } from './migrate.js';
+export type { AuditEntry, AuditRecord } from './audit.js';
+export { canonicalJson, policyHash, type NewPolicyVersion, type PolicyVersionRecord } from './policies.js';
+export {
+  UPSERT_BATCH_SIZE,
+  type ListScanResourcesOptions, type ScanResourceRecord, type ScanResourceRow, type ScanResourceTotals,
+} from './scan-resources.js';
+export type {
+  CompleteScan, DataQuality, ListScansOptions, NewScan, ScanRecord, ScanStatus, ScanTrigger, TerminalScanStatus,
+} from './scans.js';
+
+export function createStore(db: Db) {
+  return {
+    ...createPolicyQueries(db),
+    ...createScanQueries(db),
+    ...createScanResourceQueries(db),
+    ...createAuditQueries(db),
+    /** Resolves when the database answers a trivial query. */
+    async ping(): Promise<void> {
+      await db.query('select 1');
+    },
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;

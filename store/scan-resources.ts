@@ -1,0 +1,194 @@
+// Scan resources: the evaluated resources of a scan, written in idempotent batches by shard
+// activities and read back as keyset pages and SQL aggregates.
+import type { Cloud } from '../core/resource.js';
+import { isoTimeOrNull, jsonParam, positiveLimit } from './columns.js';
+import type { Db } from './db.js';
+
+/** One evaluated resource as a shard writes it. */
+export interface ScanResourceRow {
+  resourceId: string;
+  cloud: Cloud;
+  account: string;
+  region: string;
+  /** service:kind */
+  resourceType: string;
+  name?: string | null;
+  tags: Record<string, string>;
+  state?: string | null;
+  /** ISO-8601 creation time of the cloud resource, when known. */
+  createdAt?: string | null;
+  compliant: boolean;
+  violations: unknown[];
+  monthlyCost?: number | null;
+}
+
+export interface ScanResourceRecord {
+  scanId: string;
+  resourceId: string;
+  cloud: Cloud;
+  account: string;
+  region: string;
+  resourceType: string;
+  name: string | null;
+  tags: Record<string, string>;
+  state: string | null;
+  createdAt: string | null;
+  compliant: boolean;
+  violations: unknown[];
+  monthlyCost: number | null;
+}
+
+export interface ScanResourceTotals {
+  total: number;
+  compliant: number;
+  nonCompliant: number;
+  byResourceType: Record<string, { total: number; compliant: number }>;
+}
+
+export interface ListScanResourcesOptions {
+  compliant?: boolean;
+  limit: number;
+  /** The last resourceId of the previous page. */
+  after?: string;
+}
+
+interface Row {
+  scan_id: string;
+  resource_id: string;
+  cloud: Cloud;
+  account: string;
+  region: string;
+  resource_type: string;
+  name: string | null;
+  tags: Record<string, string>;
+  state: string | null;
+  created_at: Date | null;
+  compliant: boolean;
+  violations: unknown[];
+  monthly_cost: number | null;
+}
+
+/** Rows per statement: a 1,000-row page is one round trip. */
+export const UPSERT_BATCH_SIZE = 1000;
+const MAX_PAGE = 10_000;
+const COLUMNS = `scan_id, resource_id, cloud, account, region, resource_type, name, tags, state, created_at,
+  compliant, violations, monthly_cost`;
+const DATA_COLUMNS = ['cloud', 'account', 'region', 'resource_type', 'name', 'tags', 'state', 'created_at',
+  'compliant', 'violations', 'monthly_cost'];
+
+// The batch travels as one jsonb array and is expanded server-side. A retried page changes
+// nothing: unchanged rows are skipped (no write, no dead tuple), changed ones are updated.
+const UPSERT_SQL = `
+  with input as (
+    select * from jsonb_to_recordset($2::jsonb) as r(
+      resource_id text, cloud text, account text, region text, resource_type text, name text, tags jsonb,
+      state text, created_at timestamptz, compliant boolean, violations jsonb, monthly_cost numeric)
+  ), written as (
+    insert into scan_resources as t (scan_id, resource_id, ${DATA_COLUMNS.join(', ')})
+    select $1, resource_id, ${DATA_COLUMNS.join(', ')} from input
+    on conflict (scan_id, resource_id) do update set
+      ${DATA_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}
+    where (${DATA_COLUMNS.map((c) => `t.${c}`).join(', ')})
+      is distinct from (${DATA_COLUMNS.map((c) => `excluded.${c}`).join(', ')})
+    returning 1
+  )
+  select count(*) as written from written`;
+
+function toJsonRow(row: ScanResourceRow) {
+  return {
+    resource_id: row.resourceId,
+    cloud: row.cloud,
+    account: row.account,
+    region: row.region,
+    resource_type: row.resourceType,
+    name: row.name ?? null,
+    tags: row.tags,
+    state: row.state ?? null,
+    created_at: row.createdAt ?? null,
+    compliant: row.compliant,
+    violations: row.violations,
+    monthly_cost: row.monthlyCost ?? null,
+  };
+}
+
+function toRecord(row: Row): ScanResourceRecord {
+  return {
+    scanId: row.scan_id,
+    resourceId: row.resource_id,
+    cloud: row.cloud,
+    account: row.account,
+    region: row.region,
+    resourceType: row.resource_type,
+    name: row.name,
+    tags: row.tags,
+    state: row.state,
+    createdAt: isoTimeOrNull(row.created_at),
+    compliant: row.compliant,
+    violations: row.violations,
+    monthlyCost: row.monthly_cost,
+  };
+}
+
+async function upsertBatch(db: Db, scanId: string, rows: ScanResourceRow[]): Promise<number> {
+  const [result] = await db.query<{ written: number }>(UPSERT_SQL, [scanId, jsonParam(rows.map(toJsonRow))]);
+  return result?.written ?? 0;
+}
+
+export function createScanResourceQueries(db: Db) {
+  return {
+    /**
+     * Upserts rows keyed by (scan id, resource id). Returns how many rows were inserted or changed:
+     * an identical retry of a page returns 0. Within one call a resource id listed twice keeps its
+     * last row. More than UPSERT_BATCH_SIZE rows are written in batches inside one transaction.
+     */
+    async upsertScanResources(scanId: string, rows: ScanResourceRow[]): Promise<number> {
+      const unique = [...new Map(rows.map((row) => [row.resourceId, row])).values()];
+      if (unique.length === 0) return 0;
+      if (unique.length <= UPSERT_BATCH_SIZE) return upsertBatch(db, scanId, unique);
+      return db.transaction(async (tx) => {
+        let written = 0;
+        for (let start = 0; start < unique.length; start += UPSERT_BATCH_SIZE) {
+          written += await upsertBatch(tx, scanId, unique.slice(start, start + UPSERT_BATCH_SIZE));
+        }
+        return written;
+      });
+    },
+
+    async countScanResources(scanId: string, opts: { compliant?: boolean } = {}): Promise<number> {
+      const [row] = await db.query<{ n: number }>(
+        'select count(*) as n from scan_resources where scan_id = $1 and ($2::boolean is null or compliant = $2)',
+        [scanId, opts.compliant ?? null]);
+      return row?.n ?? 0;
+    },
+
+    /** Aggregates computed by SQL from the rows actually stored, so retried writes cannot skew them. */
+    async scanTotals(scanId: string): Promise<ScanResourceTotals> {
+      const rows = await db.query<{ resource_type: string | null; grand: boolean; total: number; compliant: number }>(
+        `select resource_type, grouping(resource_type) = 1 as grand,
+                count(*) as total, count(*) filter (where compliant) as compliant
+         from scan_resources where scan_id = $1
+         group by grouping sets ((resource_type), ())`, [scanId]);
+      const totals: ScanResourceTotals = { total: 0, compliant: 0, nonCompliant: 0, byResourceType: {} };
+      for (const row of rows) {
+        if (row.grand) {
+          totals.total = row.total;
+          totals.compliant = row.compliant;
+          totals.nonCompliant = row.total - row.compliant;
+        } else {
+          totals.byResourceType[row.resource_type!] = { total: row.total, compliant: row.compliant };
+        }
+      }
+      return totals;
+    },
+
+    /** A page ordered by resource id (byte order); pass the last id as `after` for the next page. */
+    async listScanResources(scanId: string, opts: ListScanResourcesOptions): Promise<ScanResourceRecord[]> {
+      const rows = await db.query<Row>(
+        `select ${COLUMNS} from scan_resources
+         where scan_id = $1 and ($2::boolean is null or compliant = $2) and ($3::text is null or resource_id > $3)
+         order by resource_id limit $4`,
+        [scanId, opts.compliant ?? null, opts.after ?? null, positiveLimit(opts.limit, MAX_PAGE)]);
+      return rows.map(toRecord);
+    },
+  };
+}

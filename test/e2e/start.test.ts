@@ -1,0 +1,72 @@
+// `npm start`'s command as a user runs it: the whole stack in one process on the embedded
+// store, a workflow run through the `evaluate` command, then Ctrl-C.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, isTemporalReachable } from '../../worker/dev-server.js';
+import { REPO_ROOT } from '../../worker/temporal-cli.js';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs');
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+describe('finops-tag-compliance start', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => { child?.kill('SIGKILL'); });
+
+  it('brings up Temporal, worker and gateway, runs evaluateInventory, and stops cleanly on SIGINT', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'start-'));
+    const [temporalPort, uiPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      TEMPORAL_DEV_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      PORT: String(httpPort),
+      LOG_LEVEL: 'warn',
+    };
+    delete env.DATABASE_URL;
+    delete env.TEMPORAL_ADDRESS;
+    let stderr = '';
+    child = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+
+    const health = await waitFor(async () => {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/health`);
+      return res.status === 200 ? (await res.json()) as { database: { kind: string } } : undefined;
+    }, 120_000);
+    expect(health.database.kind).toBe('pglite');
+    expect(stderr).toContain(`Temporal Web UI http://127.0.0.1:${uiPort}`);
+    expect(stderr).toContain('"mcpServers"');
+    const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+    expect(ui.status).toBe(200);
+
+    // A second process on the same embedded store is refused with an explanation.
+    const second = spawnSync(process.execPath, [BIN, 'stdio'], { env, encoding: 'utf8', timeout: 60_000, input: '' });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(/embedded store .* is in use by process \d+/);
+
+    const evaluated = spawnSync(process.execPath, [BIN, 'evaluate', path.join(REPO_ROOT, 'examples', 'inventory.sample.json')], {
+      env: { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}` }, encoding: 'utf8', timeout: 60_000,
+    });
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const result = JSON.parse(evaluated.stdout) as { scanId: string; totals: { total: number } };
+    expect(result.scanId).toMatch(/^inventory-[0-9a-f]{8}-\d{8}T\d{6}$/);
+    expect(result.totals.total).toBe(6);
+
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(await isTemporalReachable(`127.0.0.1:${temporalPort}`, 1000)).toBe(false);
+  }, 240_000);
+});

@@ -1,0 +1,57 @@
+// Config: environment overrides config.yaml, and bad values name the field.
+import { mkdtempSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../config/index.js';
+import { findTemporalCli, TemporalCliNotFound } from '../../worker/temporal-cli.js';
+
+function yamlFile(text: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'config-'));
+  const file = path.join(dir, 'config.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('loadConfig', () => {
+  it('applies defaults with no file and no environment', () => {
+    const config = loadConfig({ CONFIG_FILE: undefined } as NodeJS.ProcessEnv);
+    expect(config.temporal.taskQueue).toBe('tag-compliance');
+    expect(config.temporal.devServer).toMatchObject({ port: 7233, uiPort: 8233 });
+    expect(config.database.url).toBeUndefined();
+    expect(config.policy.path).toBe('policies/default.json');
+  });
+
+  it('lets the environment override config.yaml', () => {
+    const file = yamlFile('http:\n  port: 4000\npolicy:\n  path: policies/examples/x.json\n');
+    const config = loadConfig({ CONFIG_FILE: file, PORT: '5000' } as NodeJS.ProcessEnv);
+    expect(config.http.port).toBe(5000);
+    expect(config.policy.path).toBe('policies/examples/x.json');
+  });
+
+  it('names the field of an invalid value', () => {
+    expect(() => loadConfig({ PORT: 'eighty' } as NodeJS.ProcessEnv)).toThrow(/http\.port/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' } as NodeJS.ProcessEnv)).toThrow(ConfigError);
+  });
+
+  it('refuses a CONFIG_FILE that does not exist', () => {
+    expect(() => loadConfig({ CONFIG_FILE: '/nonexistent/config.yaml' } as NodeJS.ProcessEnv)).toThrow(/does not exist/);
+  });
+});
+
+describe('findTemporalCli', () => {
+  it('prefers an explicit path, then PATH', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+    mkdirSync(path.join(dir, 'bin'));
+    const fake = path.join(dir, 'bin', 'temporal');
+    writeFileSync(fake, '#!/bin/sh\n');
+    chmodSync(fake, 0o755);
+    expect(findTemporalCli(fake, '')).toBe(fake);
+    expect(findTemporalCli(undefined, path.join(dir, 'bin'))).toBe(fake);
+  });
+
+  it('says how to install it when an explicit path is wrong', () => {
+    expect(() => findTemporalCli('/nonexistent/temporal', '')).toThrow(TemporalCliNotFound);
+    expect(() => findTemporalCli('/nonexistent/temporal', '')).toThrow(/npm run setup:tools/);
+  });
+});

@@ -1,0 +1,40 @@
+// evaluateInventory: evaluates an inventory file against the current policy version and
+// records a snapshot. The resources never pass through history: the activity reads the
+// file, writes rows to the store and returns counts.
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { EvaluateInventoryInput, EvaluateInventoryResult } from './types.js';
+
+export const NON_RETRYABLE = ['InvalidInput', 'PolicyInvalid', 'AccessDenied', 'NotFound'];
+
+const { resolvePolicyVersion, openScan, completeScan } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+const { evaluateInventoryFile } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+export async function evaluateInventory(input: EvaluateInventoryInput): Promise<EvaluateInventoryResult> {
+  const scanId = workflowInfo().workflowId;
+  const policy = await resolvePolicyVersion();
+  await openScan({
+    scanId,
+    workflowId: scanId,
+    trigger: input.trigger ?? 'adhoc',
+    scope: { source: 'inventory', inventoryPath: input.inventoryPath },
+    policyVersionId: policy.id,
+    storeSnapshot: input.storeSnapshot ?? false,
+  });
+  try {
+    await evaluateInventoryFile({ scanId, inventoryPath: input.inventoryPath, policyVersionId: policy.id });
+  } catch (err) {
+    await completeScan({ scanId, status: 'failed', dataQuality: { status: 'partial', missing: [{ target: input.inventoryPath, reason: String((err as Error).message) }] } });
+    throw err;
+  }
+  const totals = await completeScan({ scanId, status: 'completed', dataQuality: { status: 'complete', missing: [] } });
+  return { scanId, policyVersionId: policy.id, totals };
+}
