@@ -1,5 +1,8 @@
 // Builds every activity from injected dependencies; tests pass real local ones.
 import type { Store } from '../store/index.js';
+import type { AwsClients } from './aws/clients.js';
+import { createPlanActivities, type AwsPlanDefaults } from './aws/plan.js';
+import { createShardActivity } from './aws/shard.js';
 import { createInventoryActivities } from './inventory.js';
 import { CompiledPolicyCache } from './policy-source.js';
 import { createScanActivities } from './scans.js';
@@ -7,6 +10,8 @@ import { createScanActivities } from './scans.js';
 export interface ActivityDeps {
   store: Store;
   policyPath: string;
+  aws: AwsClients;
+  awsDefaults?: AwsPlanDefaults;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -14,6 +19,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createScanActivities(deps.store, deps.policyPath),
     ...createInventoryActivities(deps.store, policies),
+    ...createPlanActivities(deps.aws, deps.awsDefaults ?? {}),
+    ...createShardActivity(deps.store, policies, deps.aws),
   };
 }
 

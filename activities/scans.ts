@@ -1,7 +1,7 @@
 // Scan lifecycle activities: open the scan row, resolve the policy, and close it with
 // totals computed by SQL from what was actually written (so a retried shard can't skew them).
 import type { ScanTotals, ScanTrigger } from '../workflows/types.js';
-import type { DataQuality, Store } from '../store/index.js';
+import type { DataQuality, ScanFailure, Store } from '../store/index.js';
 import { complianceScore } from '../core/compliance/index.js';
 import { PolicyValidationError } from '../core/policy/index.js';
 import { policyInvalid } from './errors.js';
@@ -44,6 +44,10 @@ export function createScanActivities(store: Store, policyPath: string) {
         policyVersionId: input.policyVersionId,
         storeSnapshot: input.storeSnapshot,
       });
+    },
+
+    async recordScanFailures(input: { scanId: string; failures: ScanFailure[] }): Promise<void> {
+      await store.recordScanFailures(input.scanId, input.failures);
     },
 
     async completeScan(input: CompleteScanInput): Promise<ScanTotals> {

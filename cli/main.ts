@@ -39,13 +39,14 @@ async function runStack(config: Config, logger: Logger, opts: { transport: 'http
   const deps = { config, store: store.store, temporal: temporal.client, logger };
 
   if (opts.worker) {
-    const { worker, connection } = await createWorker({ config, address: temporal.address, store: store.store, logger });
+    const { worker, connection, aws } = await createWorker({ config, address: temporal.address, store: store.store, logger });
     const running = worker.run();
     running.catch((err: unknown) => { logger.fatal({ err }, 'worker stopped'); void shutdown('worker failure'); });
     closers.push(async () => {
       worker.shutdown();
       await running.catch(() => {});
       await connection.close();
+      aws.destroy();
     });
   }
 

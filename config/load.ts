@@ -25,6 +25,7 @@ export const ENV_KEYS: Record<string, string> = {
   MAX_PARALLEL_ACCOUNTS: 'aws.maxParallelAccounts',
   MAX_CONCURRENT_REGIONS: 'aws.maxConcurrentRegions',
   AWS_ENDPOINT_URL: 'aws.endpoint',
+  AWS_SDK_MAX_ATTEMPTS: 'aws.sdkMaxAttempts',
 };
 
 export class ConfigError extends Error {

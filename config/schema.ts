@@ -47,6 +47,8 @@ export const configSchema = z.object({
     maxConcurrentRegions: z.coerce.number().int().min(1).max(50).default(5),
     /** Endpoint override for every AWS client (moto, LocalStack); AWS_ENDPOINT_URL also works. */
     endpoint: z.string().url().optional(),
+    /** SDK attempts per call; throttling beyond them is retried by Temporal with backoff. */
+    sdkMaxAttempts: z.coerce.number().int().min(1).max(10).default(3),
   }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

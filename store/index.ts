@@ -2,6 +2,7 @@
 import type { Db } from './db.js';
 import { createAuditQueries } from './audit.js';
 import { createPolicyQueries } from './policies.js';
+import { createScanFailureQueries } from './scan-failures.js';
 import { createScanResourceQueries } from './scan-resources.js';
 import { createScanQueries } from './scans.js';
 
@@ -14,6 +15,7 @@ export {
   UPSERT_BATCH_SIZE,
   type ListScanResourcesOptions, type ScanResourceRecord, type ScanResourceRow, type ScanResourceTotals,
 } from './scan-resources.js';
+export { failureTarget, type ScanFailure } from './scan-failures.js';
 export type {
   CompleteScan, DataQuality, ListScansOptions, NewScan, ScanRecord, ScanStatus, ScanTrigger, TerminalScanStatus,
 } from './scans.js';
@@ -23,6 +25,7 @@ export function createStore(db: Db) {
     ...createPolicyQueries(db),
     ...createScanQueries(db),
     ...createScanResourceQueries(db),
+    ...createScanFailureQueries(db),
     ...createAuditQueries(db),
     /** Resolves when the database answers a trivial query. */
     async ping(): Promise<void> {

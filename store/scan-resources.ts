@@ -43,6 +43,8 @@ export interface ScanResourceTotals {
   compliant: number;
   nonCompliant: number;
   byResourceType: Record<string, { total: number; compliant: number }>;
+  byAccount: Record<string, { total: number; compliant: number }>;
+  byRegion: Record<string, { total: number; compliant: number }>;
 }
 
 export interface ListScanResourcesOptions {
@@ -163,19 +165,22 @@ export function createScanResourceQueries(db: Db) {
 
     /** Aggregates computed by SQL from the rows actually stored, so retried writes cannot skew them. */
     async scanTotals(scanId: string): Promise<ScanResourceTotals> {
-      const rows = await db.query<{ resource_type: string | null; grand: boolean; total: number; compliant: number }>(
-        `select resource_type, grouping(resource_type) = 1 as grand,
+      const rows = await db.query<{ dim: 'type' | 'account' | 'region' | 'all'; key: string | null; total: number; compliant: number }>(
+        `select case when grouping(resource_type) = 0 then 'type' when grouping(account) = 0 then 'account'
+                     when grouping(region) = 0 then 'region' else 'all' end as dim,
+                coalesce(resource_type, account, region) as key,
                 count(*) as total, count(*) filter (where compliant) as compliant
          from scan_resources where scan_id = $1
-         group by grouping sets ((resource_type), ())`, [scanId]);
-      const totals: ScanResourceTotals = { total: 0, compliant: 0, nonCompliant: 0, byResourceType: {} };
+         group by grouping sets ((resource_type), (account), (region), ())`, [scanId]);
+      const totals: ScanResourceTotals = { total: 0, compliant: 0, nonCompliant: 0, byResourceType: {}, byAccount: {}, byRegion: {} };
+      const byDim = { type: totals.byResourceType, account: totals.byAccount, region: totals.byRegion };
       for (const row of rows) {
-        if (row.grand) {
+        if (row.dim === 'all') {
           totals.total = row.total;
           totals.compliant = row.compliant;
           totals.nonCompliant = row.total - row.compliant;
         } else {
-          totals.byResourceType[row.resource_type!] = { total: row.total, compliant: row.compliant };
+          byDim[row.dim][row.key!] = { total: row.total, compliant: row.compliant };
         }
       }
       return totals;

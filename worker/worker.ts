@@ -4,6 +4,7 @@ import { NativeConnection, Worker, Runtime, makeTelemetryFilterString, DefaultLo
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
 import { createActivities } from '../activities/index.js';
+import { AwsClients } from '../activities/aws/clients.js';
 import type { Store } from '../store/index.js';
 
 const require = createRequire(import.meta.url);
@@ -30,16 +31,24 @@ export interface WorkerDeps {
   logger: Logger;
 }
 
-export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection; aws: AwsClients }> {
   installRuntime(deps.logger);
+  const { aws } = deps.config;
+  const clients = new AwsClients({
+    endpoint: aws.endpoint, roleName: aws.crossAccountRoleName, externalId: aws.externalId,
+    sessionDurationSeconds: aws.sessionDurationSeconds, managementAccountId: aws.managementAccountId, maxAttempts: aws.sdkMaxAttempts,
+  });
   const connection = await NativeConnection.connect({ address: deps.address });
   const worker = await Worker.create({
     connection,
     namespace: deps.config.temporal.namespace,
     taskQueue: deps.config.temporal.taskQueue,
     workflowsPath: require.resolve('../workflows/index.ts'),
-    activities: createActivities({ store: deps.store, policyPath: deps.config.policy.path }),
+    activities: createActivities({
+      store: deps.store, policyPath: deps.config.policy.path, aws: clients,
+      awsDefaults: { accounts: aws.accounts, regions: aws.regions },
+    }),
     bundlerOptions: { ignoreModules: [] },
   });
-  return { worker, connection };
+  return { worker, connection, aws: clients };
 }

@@ -1,2 +1,4 @@
 // Every workflow the worker registers; the bundler loads this file.
 export { evaluateInventory } from './evaluate-inventory.js';
+export { complianceScan } from './compliance-scan.js';
+export { accountScan } from './account-scan.js';

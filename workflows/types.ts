@@ -52,6 +52,7 @@ export interface ComplianceScanInput {
   accountsPerRun?: number;
   /** Set by the starter when the namespace has our search attributes registered. */
   searchAttributes?: boolean;
+  shardHeartbeatSeconds?: number;
   /** Carried across continue-as-new; callers leave it unset. */
   carry?: ScanCarry;
 }
@@ -95,6 +96,8 @@ export interface AccountScanInput {
   regions?: string[];
   resourceTypes: string[];
   maxConcurrentRegions: number;
+  /** A shard whose worker died is retried after this; resumes from its last heartbeated page. */
+  shardHeartbeatSeconds?: number;
 }
 
 export interface AccountProgress {

@@ -206,7 +206,7 @@ describe.each(backends)('store on $kind', (backend) => {
       expect(firstRun.applied).toEqual(versions);
       const tables = await db.query<{ table_name: string }>(
         `select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
-      expect(tables.map((t) => t.table_name)).toEqual(['audit_log', 'policy_versions', 'scan_resources', 'scans', 'schema_migrations']);
+      expect(tables.map((t) => t.table_name)).toEqual(['audit_log', 'policy_versions', 'scan_failures', 'scan_resources', 'scans', 'schema_migrations']);
     });
 
     it('re-apply as a no-op', async () => {
@@ -459,19 +459,38 @@ describe.each(backends)('store on $kind', (backend) => {
     it('add up by SQL to what was inserted', async () => {
       const scanId = await aRunningScan();
       const plan: [string, boolean, number][] = [['ec2:instance', true, 2], ['ec2:instance', false, 1], ['s3:bucket', true, 1], ['s3:bucket', false, 3], ['lambda:function', false, 1]];
-      const rows = plan.flatMap(([resourceType, compliant, n]) => resourceRows(n, () => ({ resourceType, compliant })));
+      const rows = plan.flatMap(([resourceType, compliant, n]) => resourceRows(n, (i) => ({
+        resourceType, compliant, account: i % 2 ? '111111111111' : '123456789012', region: i % 3 ? 'eu-west-1' : 'us-east-1',
+      })));
       await store.upsertScanResources(scanId, rows);
 
-      const expected: Record<string, { total: number; compliant: number }> = {};
-      for (const row of rows) {
-        const entry = (expected[row.resourceType] ??= { total: 0, compliant: 0 });
-        entry.total++;
-        if (row.compliant) entry.compliant++;
-      }
-      expect(await store.scanTotals(scanId)).toEqual({ total: 8, compliant: 3, nonCompliant: 5, byResourceType: expected });
+      const tally = (key: (row: ScanResourceRow) => string) => {
+        const out: Record<string, { total: number; compliant: number }> = {};
+        for (const row of rows) {
+          const entry = (out[key(row)] ??= { total: 0, compliant: 0 });
+          entry.total++;
+          if (row.compliant) entry.compliant++;
+        }
+        return out;
+      };
+      const expected = tally((r) => r.resourceType);
+      expect(await store.scanTotals(scanId)).toEqual({
+        total: 8, compliant: 3, nonCompliant: 5, byResourceType: expected,
+        byAccount: tally((r) => r.account), byRegion: tally((r) => r.region),
+      });
       expect(expected).toEqual({ 'ec2:instance': { total: 3, compliant: 2 }, 's3:bucket': { total: 4, compliant: 1 }, 'lambda:function': { total: 1, compliant: 0 } });
+      expect(Object.keys(tally((r) => r.account))).toHaveLength(2);
       expect(await store.countScanResources(scanId)).toBe(8);
-      expect(await store.scanTotals(await aRunningScan())).toEqual({ total: 0, compliant: 0, nonCompliant: 0, byResourceType: {} });
+      expect(await store.scanTotals(await aRunningScan())).toEqual({ total: 0, compliant: 0, nonCompliant: 0, byResourceType: {}, byAccount: {}, byRegion: {} });
+    });
+
+    it('record scan failures once per target, keeping the first reason', async () => {
+      const scanId = await aRunningScan();
+      const denied = { account: '222222222222', errorType: 'AccessDenied', reason: 'AssumeRole denied' };
+      const region = { account: '111111111111', region: 'eu-west-1', resourceType: 'ec2:volume', errorType: 'RegionNotEnabled', reason: 'opted out' };
+      await store.recordScanFailures(scanId, [denied, region]);
+      await store.recordScanFailures(scanId, [{ ...denied, reason: 'retried' }]);
+      expect(await store.listScanFailures(scanId)).toEqual([region, denied]);
     });
 
     it('are deleted with their scan', async () => {

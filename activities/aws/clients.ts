@@ -1,0 +1,86 @@
+// AWS SDK clients per (account, region, service), built once and reused: they share keep-alive
+// sockets, and their credentials come from the session cache on every request.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { S3Client } from '@aws-sdk/client-s3';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { AwsSessions } from './sessions.js';
+
+export interface AwsClientOptions {
+  endpoint?: string;
+  roleName: string;
+  externalId?: string;
+  sessionDurationSeconds: number;
+  managementAccountId?: string;
+  /** SDK attempts per call before the error reaches Temporal's retry policy. */
+  maxAttempts?: number;
+}
+
+const CLIENTS = {
+  ec2: EC2Client,
+  s3: S3Client,
+  rds: RDSClient,
+  lambda: LambdaClient,
+  dynamodb: DynamoDBClient,
+  tagging: ResourceGroupsTaggingAPIClient,
+  organizations: OrganizationsClient,
+} as const;
+type ServiceName = keyof typeof CLIENTS;
+type ClientOf<S extends ServiceName> = InstanceType<(typeof CLIENTS)[S]>;
+
+export class AwsClients {
+  readonly sessions: AwsSessions;
+  private readonly clients = new Map<string, unknown>();
+  private readonly requestHandler: NodeHttpHandler;
+  private readonly defaultCredentials: ReturnType<typeof defaultProvider>;
+
+  constructor(private readonly opts: AwsClientOptions) {
+    const endpoint = opts.endpoint ?? process.env.AWS_ENDPOINT_URL;
+    this.opts = { ...opts, endpoint };
+    this.sessions = new AwsSessions({
+      roleName: opts.roleName,
+      externalId: opts.externalId,
+      durationSeconds: opts.sessionDurationSeconds,
+      managementAccountId: opts.managementAccountId,
+      clientConfig: { endpoint, region: 'us-east-1', maxAttempts: opts.maxAttempts },
+    });
+    this.defaultCredentials = defaultProvider();
+    this.requestHandler = new NodeHttpHandler({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+      httpsAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
+    });
+  }
+
+  client<S extends ServiceName>(service: S, accountId: string, region: string): ClientOf<S> {
+    const key = `${service}/${accountId}/${region}`;
+    let client = this.clients.get(key) as ClientOf<S> | undefined;
+    if (!client) {
+      const Client = CLIENTS[service] as unknown as new (config: object) => ClientOf<S>;
+      client = new Client({
+        region,
+        ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
+        ...(service === 's3' ? { forcePathStyle: Boolean(this.opts.endpoint), followRegionRedirects: true } : {}),
+        maxAttempts: this.opts.maxAttempts ?? 3,
+        requestHandler: this.requestHandler,
+        // The default chain for the home account, an assumed-role session for the others.
+        credentials: async () => (await this.sessions.credentialsFor(accountId)) ?? (await this.defaultCredentials()),
+      });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  destroy(): void {
+    for (const client of this.clients.values()) (client as { destroy(): void }).destroy();
+    this.clients.clear();
+    this.requestHandler.destroy();
+  }
+}
+

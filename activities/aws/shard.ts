@@ -1,0 +1,114 @@
+// The shard activity: pages one source (the Tagging API, or one service's list API) in one
+// account and region, evaluates each resource and upserts it by (scan id, resource id).
+// It heartbeats its page token with the counts so far, so a retried attempt resumes from the
+// last page it finished; it returns only counts, never resources.
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { parseArn, regionOfArn } from '../../core/aws/arn.js';
+import { isGlobalType, isListedType, typeSelected, type ListedType } from '../../core/aws/resource-types.js';
+import { evaluate } from '../../core/compliance/index.js';
+import type { Resource } from '../../core/resource.js';
+import type { Store } from '../../store/index.js';
+import { notFound } from '../errors.js';
+import { toRow } from '../inventory.js';
+import type { CompiledPolicyCache } from '../policy-source.js';
+import type { AwsClients } from './clients.js';
+import { toActivityFailure } from './errors.js';
+import { LISTERS, type ListPage } from './listers.js';
+import { getResourcesPage, tagsOf } from './tags.js';
+
+export type ShardSource =
+  /** GetResources, minus the listed types (their listers cover them) and, outside the home region, global types. */
+  | { kind: 'tagging'; filters?: string[]; requested: string[]; includeGlobal: boolean }
+  | { kind: 'service'; resourceType: ListedType };
+
+export interface AwsShardInput {
+  scanId: string;
+  policyVersionId: number;
+  accountId: string;
+  region: string;
+  source: ShardSource;
+}
+
+export interface ShardSummary {
+  resources: number;
+  compliant: number;
+  pages: number;
+}
+
+/** Heartbeat details: where to resume, and what was counted up to there. */
+interface Checkpoint extends ShardSummary {
+  token?: string;
+}
+
+export function shardLabel(source: ShardSource): string {
+  return source.kind === 'service' ? source.resourceType : `tagged:${source.filters?.join(',') || 'all'}`;
+}
+
+function fromMapping(accountId: string, arn: string, tags: Record<string, string>): Resource | undefined {
+  let parts;
+  try {
+    parts = parseArn(arn);
+  } catch {
+    return undefined; // not an ARN we can place; the Tagging API only returns ARNs, so this is defensive
+  }
+  return { cloud: 'aws', account: parts.accountId || accountId, region: regionOfArn(parts), type: parts.type, id: arn, name: tags.Name ?? parts.name, tags };
+}
+
+async function fetchPage(clients: AwsClients, input: AwsShardInput, token: string | undefined): Promise<ListPage> {
+  const ctx = { clients, accountId: input.accountId, region: input.region };
+  const source = input.source;
+  if (source.kind === 'service') return LISTERS[source.resourceType](ctx, token);
+  const page = await getResourcesPage(clients.client('tagging', input.accountId, input.region), source.filters, token);
+  const resources: Resource[] = [];
+  for (const m of page.mappings) {
+    const r = fromMapping(input.accountId, m.ResourceARN ?? '', tagsOf(m.Tags));
+    if (!r || isListedType(r.type) || !typeSelected(r.type, source.requested)) continue;
+    if (isGlobalType(r.type) && !source.includeGlobal) continue;
+    resources.push(r);
+  }
+  return { resources, next: page.next };
+}
+
+const isExpiredToken = (err: unknown) => ['PaginationTokenExpiredException', 'InvalidPaginationToken', 'InvalidNextToken']
+  .includes((err as Error)?.name);
+
+export function createShardActivity(store: Store, policies: CompiledPolicyCache, clients: AwsClients) {
+  return {
+    async scanAwsShard(input: AwsShardInput): Promise<ShardSummary> {
+      const ctx = Context.current();
+      const where = `${input.accountId}/${input.region}/${shardLabel(input.source)}`;
+      const compiled = await policies.get(input.policyVersionId);
+      if (!compiled) throw notFound(`policy version ${input.policyVersionId} does not exist`);
+
+      const resumed = ctx.info.heartbeatDetails as Checkpoint | undefined;
+      let at: Checkpoint = resumed ?? { resources: 0, compliant: 0, pages: 0 };
+      if (resumed) ctx.log.info('resuming shard from its last page', { where, pages: resumed.pages });
+      for (;;) {
+        let page: ListPage;
+        try {
+          page = await fetchPage(clients, input, at.token);
+        } catch (err) {
+          // A token can outlive its server-side state; the rows are upserts, so start over.
+          if (at.token && isExpiredToken(err)) {
+            at = { resources: 0, compliant: 0, pages: 0 };
+            continue;
+          }
+          throw toActivityFailure(err, where);
+        }
+        let compliant = 0;
+        const rows = page.resources.map((resource) => {
+          const result = evaluate(compiled, resource);
+          if (result.compliant) compliant++;
+          return toRow(resource, result.compliant, result.findings);
+        });
+        await store.upsertScanResources(input.scanId, rows);
+        at = { token: page.next, pages: at.pages + 1, resources: at.resources + rows.length, compliant: at.compliant + compliant };
+        ctx.heartbeat(at);
+        if (!at.token) break;
+        if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`shard ${where} cancelled`);
+      }
+      return { resources: at.resources, compliant: at.compliant, pages: at.pages };
+    },
+  };
+}

@@ -1,0 +1,133 @@
+// The scan as the product runs it: a Temporal dev server, a fresh PostgreSQL database, the worker
+// as its own OS process (`finops-tag-compliance worker`, so its memory is its own), and a
+// complianceScan started and awaited through the gateway's scan client. Times the scan from start
+// to result and samples the worker's resident memory meanwhile. Everything it starts, it stops.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { configSchema } from '../../config/index.js';
+import { scanProgress, startComplianceScan } from '../../mcp-gateway/scan-client.js';
+import { createTestDatabase } from '../../test/support/databases.js';
+import { spawnWorker, type WorkerProcess } from '../../test/support/worker-process.js';
+import { startDevServer } from '../../worker/dev-server.js';
+import { findTemporalCli } from '../../worker/temporal-cli.js';
+import type { ComplianceScanResult } from '../../workflows/types.js';
+import { BASE_ACCOUNT, BASE_CREDENTIALS } from './aws-endpoint.js';
+import type { Concurrency } from './bare-loop.js';
+import { BENCH_POLICY, RESOURCE_TYPES, type Inventory } from './inventory.js';
+import { procStatusKiB, sampleRss } from './rss.js';
+import { Teardown } from './teardown.js';
+
+export interface FullScanResult {
+  seconds: number;
+  result: ComplianceScanResult;
+  /** Worker RSS once it polls, before the scan starts. */
+  idleKiB: number | undefined;
+  /** Highest VmRSS sampled every 100 ms from scan start to result. */
+  peakKiB: number | undefined;
+  /** The kernel's high-water mark over the worker's whole life, start-up included. */
+  hwmKiB: number | undefined;
+}
+
+const PROGRESS_EVERY_MS = 10_000;
+
+export async function runFullScan(endpoint: string, inventory: Inventory, limits: Concurrency): Promise<FullScanResult> {
+  const teardown = new Teardown();
+  try {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-scan-'));
+    teardown.defer('temp dir', () => rm(dir, { recursive: true, force: true }));
+    const policyPath = path.join(dir, 'policy.json');
+    await writeFile(policyPath, JSON.stringify(BENCH_POLICY, null, 2));
+
+    const [temporal, database] = await Promise.all([
+      startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH), headless: true }),
+      createTestDatabase(),
+    ]);
+    teardown.defer('temporal dev server', () => temporal.stop());
+    teardown.defer('database', () => database.drop());
+
+    const taskQueue = `bench-scan-${randomUUID().slice(0, 8)}`;
+    const worker = spawnWorker({
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      DATABASE_URL: database.url,
+      POLICY_PATH: policyPath,
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: BASE_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: BASE_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      AWS_MANAGEMENT_ACCOUNT_ID: BASE_ACCOUNT,
+      MAX_PARALLEL_ACCOUNTS: String(limits.parallelAccounts),
+      MAX_CONCURRENT_REGIONS: String(limits.concurrentRegions),
+    });
+    teardown.defer('worker', () => worker.kill());
+    const workerExit = exitOf(worker);
+
+    const connection = await Connection.connect({ address: temporal.address });
+    teardown.defer('temporal connection', () => connection.close());
+    const client = new Client({ connection });
+    await Promise.race([waitForPollers(client, taskQueue), workerExit]);
+
+    const pid = worker.child.pid!;
+    const idleKiB = procStatusKiB(pid, 'VmRSS');
+    const config = configSchema.parse({
+      temporal: { address: temporal.address, taskQueue },
+      aws: { maxParallelAccounts: limits.parallelAccounts, maxConcurrentRegions: limits.concurrentRegions },
+    });
+    const sampler = sampleRss(pid);
+    const start = process.hrtime.bigint();
+    const { handle, workflowId } = await startComplianceScan(client, config, {
+      scope: { clouds: ['aws'], accounts: inventory.accounts, regions: inventory.regions, resource_types: RESOURCE_TYPES },
+      overrides: { maxParallelAccounts: limits.parallelAccounts, maxConcurrentRegions: limits.concurrentRegions },
+    });
+    const progress = setInterval(() => void reportProgress(client, workflowId, inventory.shape.n), PROGRESS_EVERY_MS);
+    let result: ComplianceScanResult;
+    try {
+      result = await Promise.race([handle.result() as Promise<ComplianceScanResult>, workerExit]);
+    } finally {
+      clearInterval(progress);
+    }
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const { peakKiB } = sampler.stop();
+    return { seconds, result, idleKiB, peakKiB, hwmKiB: procStatusKiB(pid, 'VmHWM') };
+  } finally {
+    await teardown.close();
+  }
+}
+
+/** Rejects with the worker's output when it exits: a scan would otherwise wait for it forever. */
+function exitOf(worker: WorkerProcess): Promise<never> {
+  const exited = new Promise<never>((_, reject) => {
+    worker.child.once('exit', (code, signal) => {
+      const output = worker.output();
+      const last = output.split('\n').filter((line) => line.trim()).at(-1) ?? '';
+      reject(new Error(`the worker exited (${signal ?? code}): ${last}\nits last output:\n${output.slice(-4000)}`));
+    });
+  });
+  exited.catch(() => {}); // only awaited inside races
+  return exited;
+}
+
+/** Resolves once the worker polls the task queue for workflow and activity tasks. */
+async function waitForPollers(client: Client, taskQueue: string): Promise<void> {
+  // temporal.api.enums.v1.TaskQueueType: 1 = WORKFLOW, 2 = ACTIVITY.
+  for (const taskQueueType of [1, 2] as const) {
+    for (;;) {
+      const res = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType });
+      if ((res.pollers?.length ?? 0) > 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function reportProgress(client: Client, workflowId: string, n: number): Promise<void> {
+  try {
+    const p = await scanProgress(client, workflowId);
+    console.error(`  full scan: ${p.phase}, ${p.resourcesSeen.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} resources in finished shards, ` +
+      `${p.accountsDone}/${p.accountsTotal} accounts done, ${p.shardsFailed} shards failed`);
+  } catch {
+    // progress is a courtesy; the scan's result is what counts
+  }
+}

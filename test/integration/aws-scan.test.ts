@@ -1,0 +1,246 @@
+// The org-wide AWS scan on real components: moto (2 accounts x 2 regions, seeded through the
+// SDK), a Temporal dev server, PostgreSQL, and the worker as its own process, behind a fault
+// proxy for access-denied, throttling and crash tests. Expectations come from the seeder, which
+// knows what it created, never from the engine.
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { configSchema, type Config } from '../../config/index.js';
+import { createLogger } from '../../config/logger.js';
+import { openStore, type StoreHandle } from '../../cli/runtime.js';
+import { scanProgress, startComplianceScan, type StartScanOptions } from '../../mcp-gateway/scan-client.js';
+import type { DevServer } from '../../worker/dev-server.js';
+import { REPO_ROOT } from '../../worker/temporal-cli.js';
+import type { ComplianceScanResult } from '../../workflows/types.js';
+import { expectedTotals, SCAN_POLICY_PATH, seedOrg, SEEDED_TYPES, type SeededOrg, type SeededResource } from '../support/aws-seed.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
+import { startTestTemporal } from '../support/temporal.js';
+import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+
+const DENIED_ACCOUNT = '222222222222';
+
+describe('complianceScan on moto', () => {
+  let temporalServer: DevServer;
+  let database: TestDatabase;
+  let moto: MotoServer;
+  let proxy: FaultProxy;
+  let org: SeededOrg;
+  let worker: WorkerProcess;
+  let workerEnv: Record<string, string>;
+  let client: Client;
+  let store: StoreHandle;
+  let config: Config;
+  let bucket = 0;
+
+  beforeAll(async () => {
+    [temporalServer, database, moto] = await Promise.all([startTestTemporal(), createTestDatabase(), startMoto()]);
+    org = await seedOrg(moto.endpoint);
+    proxy = await startFaultProxy(moto.endpoint, []);
+    config = configSchema.parse({
+      temporal: { address: temporalServer.address, taskQueue: `scan-${process.pid}` },
+      database: { url: database.url },
+      policy: { path: path.join(REPO_ROOT, SCAN_POLICY_PATH) },
+      logLevel: 'silent',
+    });
+    workerEnv = {
+      TEMPORAL_ADDRESS: temporalServer.address,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      DATABASE_URL: database.url,
+      POLICY_PATH: config.policy.path,
+      AWS_ENDPOINT_URL: proxy.endpoint,
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      // One SDK attempt: injected throttling must be survived by Temporal's retry policy.
+      AWS_SDK_MAX_ATTEMPTS: '1',
+    };
+    worker = spawnWorker(workerEnv);
+    store = await openStore(config, createLogger('silent'));
+    client = new Client({ connection: await Connection.connect({ address: temporalServer.address }) });
+  });
+
+  afterAll(async () => {
+    await worker?.kill();
+    await client?.connection.close();
+    await store?.close();
+    await proxy?.stop();
+    await Promise.all([moto?.stop(), temporalServer?.stop()]);
+    await database?.drop();
+  });
+
+  /** Each test gets its own time bucket, so identical scopes in different tests don't join. */
+  function start(opts: Omit<StartScanOptions, 'now'>) {
+    return startComplianceScan(client, config, { ...opts, now: new Date(Date.UTC(2026, 0, 1) + ++bucket * 3_600_000) });
+  }
+
+  const fullScope = () => ({ accounts: org.accounts, regions: org.regions, resource_types: [...SEEDED_TYPES] });
+
+  function kindsOf(violations: unknown): string[] {
+    return (violations as { kind: string }[]).map((v) => v.kind).sort();
+  }
+
+  async function rowsOf(scanId: string) {
+    const rows = await store.store.listScanResources(scanId, { limit: 10_000 });
+    return new Map(rows.map((row) => [row.resourceId, row]));
+  }
+
+  function expectRowsMatch(rows: Awaited<ReturnType<typeof rowsOf>>, seeded: SeededResource[]) {
+    expect(rows.size).toBe(seeded.length);
+    for (const resource of seeded) {
+      const row = rows.get(resource.arn);
+      expect(row, resource.arn).toBeDefined();
+      expect({ arn: resource.arn, account: row!.account, region: row!.region, type: row!.resourceType, compliant: row!.compliant, kinds: kindsOf(row!.violations) })
+        .toEqual({ arn: resource.arn, account: resource.account, region: resource.region, type: resource.type, compliant: resource.expectedCompliant, kinds: [...resource.expectedKinds].sort() });
+    }
+  }
+
+  let baseline: ComplianceScanResult;
+
+  it('scans 2 accounts x 2 regions x 6 types and reports exactly what was seeded', async () => {
+    const { handle, workflowId } = await start({ scope: fullScope() });
+    expect(workflowId).toMatch(/^scan-adhoc-[0-9a-f]{12}-\d{8}T\d{4}Z$/);
+    const result = await handle.result() as ComplianceScanResult;
+    baseline = result;
+
+    const expected = expectedTotals(org);
+    expect(result.status).toBe('completed');
+    expect(result.dataQuality).toMatchObject({ status: 'complete', missingTotal: 0 });
+    expect(result.totals).toMatchObject({
+      total: expected.total, compliant: expected.compliant, nonCompliant: expected.nonCompliant,
+      byAccount: expected.byAccount, byRegion: expected.byRegion, byResourceType: expected.byResourceType,
+    });
+    expect(result.progress).toMatchObject({ accountsTotal: 2, accountsDone: 2, shardsFailed: 0 });
+    // 2 regions x 5 regional listed types + S3 once, per account.
+    expect(result.progress.shardsTotal).toBe(2 * (2 * 5 + 1));
+
+    const rows = await rowsOf(result.scanId);
+    expectRowsMatch(rows, org.resources);
+    const stopped = org.resources.find((r) => r.state === 'stopped')!;
+    expect(rows.get(stopped.arn)!.state).toBe('stopped');
+    expect(org.resources.some((r) => r.variant === 'never_tagged' && r.type === 'dynamodb:table')).toBe(true);
+
+    const scan = await store.store.getScan(result.scanId);
+    expect(scan).toMatchObject({ status: 'completed', dataQuality: { status: 'complete' } });
+
+    // What an operator sees in the Web UI: the scope as memo, the trigger and clouds as search attributes.
+    const described = await handle.describe();
+    expect(await described.memo).toMatchObject({ scope: { accounts: [...org.accounts].sort(), resourceTypes: [...SEEDED_TYPES].sort() } });
+    expect(described.searchAttributes).toMatchObject({ ScanTrigger: ['adhoc'], Clouds: ['aws'], AccountCount: [2] });
+  });
+
+  it('joins one workflow when identical requests arrive together', async () => {
+    const scope = { accounts: [org.accounts[1]!], regions: [org.regions[0]!], resource_types: ['dynamodb:table'] };
+    const now = new Date(Date.UTC(2026, 5, 1, 12, 3));
+    const [a, b] = await Promise.all([
+      startComplianceScan(client, config, { scope, now }),
+      startComplianceScan(client, config, { scope: { ...scope, resource_types: ['dynamodb:table', 'dynamodb:table'] }, now }),
+    ]);
+    expect(a.workflowId).toBe(b.workflowId);
+    expect(a.handle.firstExecutionRunId).toBe(b.handle.firstExecutionRunId);
+    const result = await a.handle.result() as ComplianceScanResult;
+    const expected = org.resources.filter((r) => r.account === org.accounts[1] && r.region === org.regions[0] && r.type === 'dynamodb:table');
+    expect(result.totals.total).toBe(expected.length);
+  });
+
+  it('reports an account whose AssumeRole is denied and a region whose EC2 API is denied as partial, and scans the rest', async () => {
+    proxy.setRules([
+      { name: 'assume-denied', service: 'sts', body: `RoleArn=arn%3Aaws%3Aiam%3A%3A${DENIED_ACCOUNT}`, fault: { kind: 'deny' } },
+      { name: 'ec2-denied', service: 'ec2', region: 'eu-west-1', fault: { kind: 'deny' } },
+    ]);
+    try {
+      const { handle } = await start({ scope: { ...fullScope(), accounts: [...org.accounts, DENIED_ACCOUNT] } });
+      const result = await handle.result() as ComplianceScanResult;
+      expect(result.status).toBe('completed');
+      expect(result.dataQuality.status).toBe('partial');
+      const missing = result.dataQuality.missing;
+      expect(missing).toContainEqual(expect.objectContaining({ account: DENIED_ACCOUNT, errorType: 'AccessDenied' }));
+      for (const account of org.accounts) {
+        for (const type of ['ec2:instance', 'ec2:volume']) {
+          expect(missing).toContainEqual(expect.objectContaining({ account, region: 'eu-west-1', resourceType: type, errorType: 'AccessDenied' }));
+        }
+      }
+      expect(result.dataQuality.missingTotal).toBe(1 + 2 * 2);
+      expect(JSON.stringify(missing)).not.toMatch(/arn:aws:sts::\d{12}:assumed-role/);
+
+      const seen = org.resources.filter((r) => !(r.region === 'eu-west-1' && r.type.startsWith('ec2:')));
+      expect(result.totals.total).toBe(seen.length);
+      expectRowsMatch(await rowsOf(result.scanId), seen);
+      expect(await store.store.listScanFailures(result.scanId)).toHaveLength(5);
+      expect(proxy.stats.injected['assume-denied']).toBeGreaterThan(0);
+    } finally {
+      proxy.setRules([]);
+    }
+  });
+
+  it('gets the right totals through injected throttling', async () => {
+    proxy.setRules([
+      { name: 'tagging-throttled', service: 'tagging', fault: { kind: 'throttle', every: 2 } },
+      { name: 'ec2-throttled', service: 'ec2', fault: { kind: 'throttle', every: 3 } },
+      { name: 'rds-throttled', service: 'rds', fault: { kind: 'throttle', every: 2 } },
+    ]);
+    try {
+      const { handle } = await start({ scope: fullScope() });
+      const result = await handle.result() as ComplianceScanResult;
+      expect(result.dataQuality.status).toBe('complete');
+      expect(result.totals).toEqual(baseline.totals);
+      expectRowsMatch(await rowsOf(result.scanId), org.resources);
+      expect(proxy.stats.injected['tagging-throttled']).toBeGreaterThan(0);
+      expect(proxy.stats.injected['ec2-throttled']).toBeGreaterThan(0);
+    } finally {
+      proxy.setRules([]);
+    }
+  });
+
+  it('survives a SIGKILLed worker mid-scan: same totals, no row twice', async () => {
+    // Slow every AWS call down so the kill lands while shards are running.
+    proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 150 } }]);
+    try {
+      const { handle, workflowId } = await start({ scope: fullScope(), overrides: { shardHeartbeatSeconds: 3, maxConcurrentRegions: 2 } });
+      const scanId = workflowId;
+      // Wait until some rows are written and the scan is still running, watching the progress query.
+      let sawProgress = false;
+      for (const deadline = Date.now() + 60_000; ;) {
+        const progress = await scanProgress(client, workflowId).catch(() => undefined);
+        if (progress && progress.shardsTotal > 0) sawProgress = true;
+        const written = await store.store.countScanResources(scanId).catch(() => 0);
+        if (written > 0 && progress && progress.shardsDone < progress.shardsTotal) break;
+        if (Date.now() > deadline) throw new Error(`scan never got under way: ${worker.output()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(sawProgress).toBe(true);
+      await worker.kill('SIGKILL');
+      const writtenAtKill = await store.store.countScanResources(scanId);
+      expect(writtenAtKill).toBeLessThan(org.resources.length);
+
+      worker = spawnWorker(workerEnv);
+      const result = await handle.result() as ComplianceScanResult;
+      expect(result.status).toBe('completed');
+      expect(result.totals).toEqual(baseline.totals);
+      expectRowsMatch(await rowsOf(scanId), org.resources);
+      expect(await store.store.countScanResources(scanId)).toBe(org.resources.length);
+    } finally {
+      proxy.setRules([]);
+    }
+  });
+
+  it('stops new shards and marks the scan cancelled on the cancel signal', async () => {
+    proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 200 } }]);
+    try {
+      const { handle, workflowId } = await start({ scope: fullScope(), overrides: { maxConcurrentRegions: 1, maxParallelAccounts: 1 } });
+      for (const deadline = Date.now() + 30_000; (await store.store.countScanResources(workflowId).catch(() => 0)) === 0;) {
+        if (Date.now() > deadline) throw new Error('scan never wrote a row');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await handle.signal('cancel', 'test');
+      const result = await handle.result() as ComplianceScanResult;
+      expect(result.status).toBe('cancelled');
+      expect(result.dataQuality.status).toBe('partial');
+      expect(result.progress.shardsDone).toBeLessThan(2 * (2 * 5 + 1));
+      expect((await store.store.getScan(workflowId))?.status).toBe('cancelled');
+    } finally {
+      proxy.setRules([]);
+    }
+  });
+});

@@ -1,0 +1,63 @@
+// accountScan: one AWS account of a compliance scan. Plans region x resource-type shards and
+// runs them as activities with bounded concurrency; a shard that fails for good is recorded,
+// not fatal, so the scan reports partial data instead of nothing.
+import { CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { AWS_NON_RETRYABLE, failureOf } from './failures.js';
+import { forEachBounded } from './limits.js';
+import type { AccountProgress, AccountScanInput, AccountScanResult, ShardFailure } from './types.js';
+
+export const accountProgressQuery = defineQuery<AccountProgress>('progress');
+
+const { planAccountShards } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: AWS_NON_RETRYABLE },
+});
+
+function shardOptions(heartbeatSeconds: number): ActivityOptions {
+  return {
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: `${heartbeatSeconds} seconds`,
+    // Throttling backs off exponentially; permission and region errors stop at once.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 12, nonRetryableErrorTypes: AWS_NON_RETRYABLE },
+  };
+}
+
+export async function accountScan(input: AccountScanInput): Promise<AccountScanResult> {
+  const progress: AccountProgress = { accountId: input.accountId, shardsTotal: 0, shardsDone: 0, shardsFailed: 0, resourcesSeen: 0, compliant: 0 };
+  setHandler(accountProgressQuery, () => progress);
+  const failures: ShardFailure[] = [];
+
+  let plan: Awaited<ReturnType<Activities['planAccountShards']>>;
+  try {
+    plan = await planAccountShards({ accountId: input.accountId, regions: input.regions, resourceTypes: input.resourceTypes });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // No access to the account at all (e.g. AssumeRole denied): the whole account is missing.
+    failures.push(failureOf(err, { account: input.accountId }));
+    return { ...progress, shardsFailed: 1, shardsDone: 1, shardsTotal: 1, regions: [], regionSource: 'none', failures };
+  }
+  progress.shardsTotal = plan.shards.length;
+
+  const options = shardOptions(input.shardHeartbeatSeconds ?? 60);
+  const { scanAwsShard } = proxyActivities<Activities>(options);
+  await forEachBounded(plan.shards, input.maxConcurrentRegions, async (shard) => {
+    const label = shard.source.kind === 'service' ? shard.source.resourceType : `tagged:${shard.source.filters?.join(',') ?? 'all'}`;
+    try {
+      const summary = await scanAwsShard.executeWithOptions(
+        { ...options, summary: `${input.accountId}/${shard.region}/${label}` },
+        [{ scanId: input.scanId, policyVersionId: input.policyVersionId, accountId: input.accountId, region: shard.region, source: shard.source }],
+      );
+      progress.resourcesSeen += summary.resources;
+      progress.compliant += summary.compliant;
+    } catch (err) {
+      if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
+      progress.shardsFailed++;
+      failures.push(failureOf(err, { account: input.accountId, region: shard.region, resourceType: label }));
+    } finally {
+      progress.shardsDone++;
+    }
+  });
+
+  return { ...progress, regions: plan.regions, regionSource: plan.regionSource, failures };
+}

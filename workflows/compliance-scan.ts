@@ -1,0 +1,129 @@
+// complianceScan: an org-wide scan. Resolves the policy version, plans accounts, runs one
+// accountScan child per account with bounded parallelism, and closes the snapshot with totals
+// computed from the stored rows. Only counts and capped failure lists live in history;
+// continue-as-new every `accountsPerRun` accounts keeps that history small for huge orgs.
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import {
+  CancellationScope, ParentClosePolicy, continueAsNew, defineQuery, defineSignal, executeChild,
+  isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { accountWorkflowId } from '../core/account-workflow-id.js';
+import { accountScan } from './account-scan.js';
+import { AWS_NON_RETRYABLE, failureOf } from './failures.js';
+import { forEachBounded } from './limits.js';
+import type { ComplianceScanInput, ComplianceScanResult, ScanCarry, ScanProgress, ShardFailure } from './types.js';
+
+export const progressQuery = defineQuery<ScanProgress>('progress');
+export const cancelSignal = defineSignal<[reason?: string]>('cancel');
+
+const ACCOUNT_COUNT = defineSearchAttributeKey('AccountCount', SearchAttributeType.INT);
+
+export const DEFAULT_PARALLEL_ACCOUNTS = 5;
+export const DEFAULT_CONCURRENT_REGIONS = 5;
+/** Failures kept in workflow state; the store keeps every one of them. */
+export const MAX_FAILURES_IN_STATE = 100;
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes: AWS_NON_RETRYABLE },
+});
+
+function emptyProgress(): ScanProgress {
+  return {
+    phase: 'planning', accountsTotal: 0, accountsDone: 0, shardsTotal: 0, shardsDone: 0, shardsFailed: 0,
+    resourcesSeen: 0, failures: [], failuresTotal: 0, runningAccounts: [],
+  };
+}
+
+export async function complianceScan(input: ComplianceScanInput): Promise<ComplianceScanResult> {
+  let progress = input.carry?.progress ?? emptyProgress();
+  let cancelReason: string | undefined;
+  setHandler(progressQuery, () => progress);
+  const fanOut = new CancellationScope();
+  setHandler(cancelSignal, (reason) => {
+    cancelReason = reason ?? 'cancelled by request';
+    fanOut.cancel();
+  });
+
+  const carry: ScanCarry = input.carry ?? (await plan(input, (p) => { progress = p; }));
+  progress = carry.progress;
+  const parallel = input.maxParallelAccounts ?? DEFAULT_PARALLEL_ACCOUNTS;
+  const perRun = input.accountsPerRun ?? 200;
+
+  const recordFailures = async (failures: ShardFailure[]) => {
+    if (failures.length === 0) return;
+    await acts.recordScanFailures({ scanId: carry.scanId, failures });
+    progress.failuresTotal += failures.length;
+    for (const failure of failures) if (progress.failures.length < MAX_FAILURES_IN_STATE) progress.failures.push(failure);
+  };
+
+  try {
+    const batch = carry.accounts.slice(carry.nextAccountIndex, carry.nextAccountIndex + perRun);
+    progress.phase = 'scanning';
+    await fanOut.run(() => forEachBounded(batch, parallel, async (accountId) => {
+      progress.runningAccounts.push(accountId);
+      try {
+        const result = await executeChild(accountScan, {
+          workflowId: accountWorkflowId(carry.scanId, accountId),
+          args: [{
+            scanId: carry.scanId, policyVersionId: carry.policyVersionId, accountId,
+            regions: input.scope.regions, resourceTypes: input.scope.resourceTypes,
+            maxConcurrentRegions: input.maxConcurrentRegions ?? DEFAULT_CONCURRENT_REGIONS,
+            shardHeartbeatSeconds: input.shardHeartbeatSeconds,
+          }],
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+          staticSummary: `account ${accountId}`,
+        });
+        progress.shardsTotal += result.shardsTotal;
+        progress.shardsDone += result.shardsDone;
+        progress.shardsFailed += result.shardsFailed;
+        progress.resourcesSeen += result.resourcesSeen;
+        await recordFailures(result.failures);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        await recordFailures([failureOf(err, { account: accountId })]);
+      } finally {
+        progress.accountsDone++;
+        progress.runningAccounts = progress.runningAccounts.filter((id) => id !== accountId);
+      }
+    }, () => cancelReason !== undefined));
+
+    if (!cancelReason && carry.nextAccountIndex + perRun < carry.accounts.length) {
+      await continueAsNew<typeof complianceScan>({ ...input, carry: { ...carry, nextAccountIndex: carry.nextAccountIndex + perRun, progress } });
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    cancelReason ??= 'workflow cancelled';
+    if (CancellationScope.current().consideredCancelled) {
+      // Temporal's own cancel: close the snapshot, then let the workflow end as cancelled.
+      await CancellationScope.nonCancellable(() => finish(carry, progress, 'cancelled'));
+      throw err;
+    }
+  }
+  return finish(carry, progress, cancelReason ? 'cancelled' : 'completed');
+}
+
+async function plan(input: ComplianceScanInput, publish: (p: ScanProgress) => void): Promise<ScanCarry> {
+  const scanId = workflowInfo().workflowId;
+  const progress = emptyProgress();
+  publish(progress);
+  const policy = await acts.resolvePolicyVersion();
+  await acts.openScan({
+    scanId, workflowId: scanId, trigger: input.trigger, scope: { ...input.scope },
+    policyVersionId: policy.id, storeSnapshot: input.storeSnapshot,
+  });
+  const { accounts } = await acts.planAwsAccounts({ accounts: input.scope.accounts });
+  progress.accountsTotal = accounts.length;
+  if (input.searchAttributes) upsertSearchAttributes([{ key: ACCOUNT_COUNT, value: accounts.length }]);
+  return { scanId, policyVersionId: policy.id, accounts, nextAccountIndex: 0, progress };
+}
+
+async function finish(carry: ScanCarry, progress: ScanProgress, status: 'completed' | 'cancelled'): Promise<ComplianceScanResult> {
+  progress.phase = 'finalising';
+  const partial = progress.failuresTotal > 0 || status === 'cancelled';
+  const dataQuality = { status: partial ? 'partial' as const : 'complete' as const, missing: progress.failures, missingTotal: progress.failuresTotal };
+  const totals = await acts.completeScan({ scanId: carry.scanId, status, dataQuality });
+  progress.phase = status;
+  return { scanId: carry.scanId, status, policyVersionId: carry.policyVersionId, totals, dataQuality, progress };
+}

@@ -1,0 +1,14 @@
+// Failure bookkeeping shared by the scan workflows: what a failed target looks like in results.
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/workflow';
+import type { ShardFailure } from './types.js';
+
+/** Permission, opted-out regions and bad input: retrying cannot help, so the target is recorded as failed. */
+export const AWS_NON_RETRYABLE = ['AccessDenied', 'RegionNotEnabled', 'InvalidInput', 'NotFound', 'PolicyInvalid'];
+
+export function failureOf(err: unknown, where: Omit<ShardFailure, 'errorType' | 'reason'>): ShardFailure {
+  let cause = err;
+  while (cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) cause = cause.cause;
+  const errorType = cause instanceof ApplicationFailure ? cause.type ?? 'Error' : (cause as Error)?.name ?? 'Error';
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return { ...where, errorType, reason: reason.slice(0, 500) };
+}
