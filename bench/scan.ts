@@ -12,7 +12,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runBareLoop, type Concurrency } from './scan/bare-loop.js';
 import { startEndpointProcess } from './scan/endpoint-process.js';
-import { runFullScan, type FullScanResult } from './scan/full-scan.js';
+import { runFullScan, WORKER_NODE_OPTIONS, type FullScanResult } from './scan/full-scan.js';
 import { Inventory, type InventoryShape } from './scan/inventory.js';
 import { closeAllOnSignal, Teardown } from './scan/teardown.js';
 
@@ -98,6 +98,7 @@ async function compare(): Promise<string[]> {
         ['full scan', `${full.seconds.toFixed(2)} s  ${perSecond(full.result.totals.total, full.seconds)}  (totals.total ${fmt(full.result.totals.total)})`],
         ['ratio full/bare', `${(full.seconds / bare.seconds).toFixed(2)}x  (target <= 1.3x)`],
         ['worker peak RSS', `${mib(full.peakKiB)}  (VmRSS every 100 ms during the scan; target <= 300 MB)`],
+        ['worker flags', WORKER_NODE_OPTIONS || '(none)'],
         ['worker VmHWM', `${mib(full.hwmKiB)}  (whole life, start-up included)`],
         ['worker idle RSS', `${mib(full.idleKiB)}  (polling, before the scan)`],
       ] as [string, string][]),

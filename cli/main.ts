@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../config/logger.js';
 import { createHttpGateway } from '../mcp-gateway/http.js';
 import { serveStdio } from '../mcp-gateway/stdio.js';
 import { createWorker } from '../worker/worker.js';
+import { writeWorkflowBundle } from '../worker/workflow-bundle.js';
 import { printBanner } from './banner.js';
 import { runEvaluate } from './evaluate.js';
 import { connectTemporal, openStore } from './runtime.js';
@@ -84,6 +85,8 @@ export async function main(argv: string[]): Promise<void> {
       const worker = rest.includes('--worker') || !config.database.url;
       return runStack(config, logger, { transport: 'stdio', worker, devServer: worker });
     }
+    case 'bundle-workflows': // internal: the worker bundles its workflow code in a child process
+      return writeWorkflowBundle(rest[0] ?? 'workflows.js');
     case 'evaluate': {
       const file = rest.find((arg) => !arg.startsWith('--'));
       if (!file) throw new Error('evaluate needs an inventory file: finops-tag-compliance evaluate FILE');

@@ -1,13 +1,13 @@
 // Worker bootstrap: registers the workflows and activities on the task queue.
-import { createRequire } from 'node:module';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { NativeConnection, Worker, Runtime, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
 import { createActivities } from '../activities/index.js';
+import { buildWorkflowBundle } from './workflow-bundle.js';
 import { AwsClients } from '../activities/aws/clients.js';
 import type { Store } from '../store/index.js';
-
-const require = createRequire(import.meta.url);
 
 let runtimeInstalled = false;
 
@@ -39,16 +39,17 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     sessionDurationSeconds: aws.sessionDurationSeconds, managementAccountId: aws.managementAccountId, maxAttempts: aws.sdkMaxAttempts,
   });
   const connection = await NativeConnection.connect({ address: deps.address });
+  const bundle = await buildWorkflowBundle();
   const worker = await Worker.create({
     connection,
     namespace: deps.config.temporal.namespace,
     taskQueue: deps.config.temporal.taskQueue,
-    workflowsPath: require.resolve('../workflows/index.ts'),
+    workflowBundle: { codePath: bundle },
     activities: createActivities({
       store: deps.store, policyPath: deps.config.policy.path, aws: clients,
       awsDefaults: { accounts: aws.accounts, regions: aws.regions },
     }),
-    bundlerOptions: { ignoreModules: [] },
   });
+  await rm(path.dirname(bundle), { recursive: true, force: true });
   return { worker, connection, aws: clients };
 }

@@ -8,7 +8,7 @@ import { parseArn, regionOfArn } from '../../core/aws/arn.js';
 import { isGlobalType, isListedType, typeSelected, type ListedType } from '../../core/aws/resource-types.js';
 import { evaluate } from '../../core/compliance/index.js';
 import type { Resource } from '../../core/resource.js';
-import type { Store } from '../../store/index.js';
+import type { ScanResourceRow, Store } from '../../store/index.js';
 import { notFound } from '../errors.js';
 import { toRow } from '../inventory.js';
 import type { CompiledPolicyCache } from '../policy-source.js';
@@ -29,6 +29,9 @@ export interface AwsShardInput {
   region: string;
   source: ShardSource;
 }
+
+/** Rows per upsert: a few pages' worth, well under the store's batch size. */
+const FLUSH_ROWS = 1000;
 
 export interface ShardSummary {
   resources: number;
@@ -83,29 +86,41 @@ export function createShardActivity(store: Store, policies: CompiledPolicyCache,
 
       const resumed = ctx.info.heartbeatDetails as Checkpoint | undefined;
       let at: Checkpoint = resumed ?? { resources: 0, compliant: 0, pages: 0 };
-      if (resumed) ctx.log.info('resuming shard from its last page', { where, pages: resumed.pages });
+      if (resumed) ctx.log.info('resuming shard from its last written page', { where, pages: resumed.pages });
+      // Pages are buffered up to FLUSH_ROWS rows per upsert (one round trip instead of ten); the
+      // checkpoint advances only past pages that were written.
+      let pending: ScanResourceRow[] = [];
+      let pendingCompliant = 0;
+      let pendingPages = 0;
+      let token = at.token;
       for (;;) {
         let page: ListPage;
         try {
-          page = await fetchPage(clients, input, at.token);
+          page = await fetchPage(clients, input, token);
         } catch (err) {
           // A token can outlive its server-side state; the rows are upserts, so start over.
-          if (at.token && isExpiredToken(err)) {
+          if (token && isExpiredToken(err)) {
             at = { resources: 0, compliant: 0, pages: 0 };
+            token = undefined;
+            pending = []; pendingCompliant = 0; pendingPages = 0;
             continue;
           }
           throw toActivityFailure(err, where);
         }
-        let compliant = 0;
-        const rows = page.resources.map((resource) => {
+        for (const resource of page.resources) {
           const result = evaluate(compiled, resource);
-          if (result.compliant) compliant++;
-          return toRow(resource, result.compliant, result.findings);
-        });
-        await store.upsertScanResources(input.scanId, rows);
-        at = { token: page.next, pages: at.pages + 1, resources: at.resources + rows.length, compliant: at.compliant + compliant };
+          if (result.compliant) pendingCompliant++;
+          pending.push(toRow(resource, result.compliant, result.findings));
+        }
+        pendingPages++;
+        token = page.next;
+        if (pending.length >= FLUSH_ROWS || !token) {
+          await store.upsertScanResources(input.scanId, pending);
+          at = { token, pages: at.pages + pendingPages, resources: at.resources + pending.length, compliant: at.compliant + pendingCompliant };
+          pending = []; pendingCompliant = 0; pendingPages = 0;
+        }
         ctx.heartbeat(at);
-        if (!at.token) break;
+        if (!token) break;
         if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`shard ${where} cancelled`);
       }
       return { resources: at.resources, compliant: at.compliant, pages: at.pages };

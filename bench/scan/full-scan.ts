@@ -33,6 +33,10 @@ export interface FullScanResult {
 
 const PROGRESS_EVERY_MS = 10_000;
 
+/** The worker's heap limits, as the README recommends for workers: V8 otherwise grows its heap
+ * lazily on a large machine, and the RSS says more about the machine than about the worker. */
+export const WORKER_NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS ?? '--max-old-space-size=192 --max-semi-space-size=4';
+
 export async function runFullScan(endpoint: string, inventory: Inventory, limits: Concurrency): Promise<FullScanResult> {
   const teardown = new Teardown();
   try {
@@ -58,6 +62,7 @@ export async function runFullScan(endpoint: string, inventory: Inventory, limits
       AWS_ACCESS_KEY_ID: BASE_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: BASE_CREDENTIALS.secretAccessKey,
       AWS_REGION: 'us-east-1',
+      NODE_OPTIONS: WORKER_NODE_OPTIONS,
       AWS_MANAGEMENT_ACCOUNT_ID: BASE_ACCOUNT,
       MAX_PARALLEL_ACCOUNTS: String(limits.parallelAccounts),
       MAX_CONCURRENT_REGIONS: String(limits.concurrentRegions),

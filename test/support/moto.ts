@@ -3,7 +3,7 @@
 // AWS, and each suite gets a fresh, isolated set of accounts.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../worker/dev-server.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -32,19 +32,6 @@ export interface MotoServer {
 /** Client config for any AWS SDK v3 client pointed at moto (path-style so S3 needs no DNS). */
 export function awsClientConfig(endpoint: string, region: string, credentials: AwsCredentials = MOTO_CREDENTIALS) {
   return { endpoint, region, credentials, forcePathStyle: true };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not get a free port'))));
-    });
-  });
 }
 
 export async function startMoto(): Promise<MotoServer> {

@@ -1,0 +1,31 @@
+// Bundles the workflow code in a short-lived child process: webpack needs a few hundred MB
+// while it runs, and a worker that bundled in-process would keep that heap for its lifetime.
+import { fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from './temporal-cli.js';
+
+export const WORKFLOWS_PATH = path.join(REPO_ROOT, 'workflows', 'index.ts');
+
+/** Runs in the child (`finops-tag-compliance bundle-workflows OUT`). */
+export async function writeWorkflowBundle(outFile: string): Promise<void> {
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ignoreModules: [] });
+  await writeFile(outFile, code);
+}
+
+/** Bundles in a child process and returns the bundle's path. */
+export async function buildWorkflowBundle(): Promise<string> {
+  const outFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'finops-workflows-')), 'workflows.js');
+  const child = fork(path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), ['bundle-workflows', outFile], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-10_000); });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`bundling the workflows failed (exit ${code}):\n${stderr.trim()}`);
+  return outFile;
+}
