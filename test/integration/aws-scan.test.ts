@@ -21,6 +21,14 @@ import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
 
 const DENIED_ACCOUNT = '222222222222';
 
+/** Polls `ready` every 100 ms until it holds; fails with `what` after `timeoutMs`. */
+async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await ready());) {
+    if (Date.now() > deadline) throw new Error(what());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('complianceScan on moto', () => {
   let temporalServer: DevServer;
   let database: TestDatabase;
@@ -201,14 +209,12 @@ describe('complianceScan on moto', () => {
       const scanId = workflowId;
       // Wait until some rows are written and the scan is still running, watching the progress query.
       let sawProgress = false;
-      for (const deadline = Date.now() + 60_000; ;) {
+      await waitUntil(async () => {
         const progress = await scanProgress(client, workflowId).catch(() => undefined);
         if (progress && progress.shardsTotal > 0) sawProgress = true;
         const written = await store.store.countScanResources(scanId).catch(() => 0);
-        if (written > 0 && progress && progress.shardsDone < progress.shardsTotal) break;
-        if (Date.now() > deadline) throw new Error(`scan never got under way: ${worker.output()}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+        return written > 0 && !!progress && progress.shardsDone < progress.shardsTotal;
+      }, 60_000, () => `scan never got under way: ${worker.output()}`);
       expect(sawProgress).toBe(true);
       await worker.kill('SIGKILL');
       const writtenAtKill = await store.store.countScanResources(scanId);
@@ -229,10 +235,7 @@ describe('complianceScan on moto', () => {
     proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 200 } }]);
     try {
       const { handle, workflowId } = await start({ scope: fullScope(), overrides: { maxConcurrentRegions: 1, maxParallelAccounts: 1 } });
-      for (const deadline = Date.now() + 30_000; (await store.store.countScanResources(workflowId).catch(() => 0)) === 0;) {
-        if (Date.now() > deadline) throw new Error('scan never wrote a row');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitUntil(async () => (await store.store.countScanResources(workflowId).catch(() => 0)) > 0, 30_000, () => 'scan never wrote a row');
       await handle.signal('cancel', 'test');
       const result = await handle.result() as ComplianceScanResult;
       expect(result.status).toBe('cancelled');
