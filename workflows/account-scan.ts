@@ -3,7 +3,8 @@
 // not fatal, so the scan reports partial data instead of nothing.
 import { CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { AWS_NON_RETRYABLE, failureOf } from './failures.js';
+import { shardLabel } from '../core/aws/shards.js';
+import { NON_RETRYABLE, failureOf } from './failures.js';
 import { forEachBounded } from './limits.js';
 import type { AccountProgress, AccountScanInput, AccountScanResult, ShardFailure } from './types.js';
 
@@ -11,7 +12,7 @@ export const accountProgressQuery = defineQuery<AccountProgress>('progress');
 
 const { planAccountShards } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: AWS_NON_RETRYABLE },
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 function shardOptions(heartbeatSeconds: number): ActivityOptions {
@@ -19,7 +20,7 @@ function shardOptions(heartbeatSeconds: number): ActivityOptions {
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: `${heartbeatSeconds} seconds`,
     // Throttling backs off exponentially; permission and region errors stop at once.
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 12, nonRetryableErrorTypes: AWS_NON_RETRYABLE },
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE },
   };
 }
 
@@ -42,7 +43,7 @@ export async function accountScan(input: AccountScanInput): Promise<AccountScanR
   const options = shardOptions(input.shardHeartbeatSeconds ?? 60);
   const { scanAwsShard } = proxyActivities<Activities>(options);
   await forEachBounded(plan.shards, input.maxConcurrentRegions, async (shard) => {
-    const label = shard.source.kind === 'service' ? shard.source.resourceType : `tagged:${shard.source.filters?.join(',') ?? 'all'}`;
+    const label = shardLabel(shard.source);
     try {
       const summary = await scanAwsShard.executeWithOptions(
         { ...options, summary: `${input.accountId}/${shard.region}/${label}` },

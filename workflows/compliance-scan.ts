@@ -10,7 +10,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { accountWorkflowId } from '../core/account-workflow-id.js';
 import { accountScan } from './account-scan.js';
-import { AWS_NON_RETRYABLE, failureOf } from './failures.js';
+import { NON_RETRYABLE, failureOf } from './failures.js';
 import { forEachBounded } from './limits.js';
 import type { ComplianceScanInput, ComplianceScanResult, ScanCarry, ScanProgress, ShardFailure } from './types.js';
 
@@ -26,7 +26,7 @@ export const MAX_FAILURES_IN_STATE = 100;
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: AWS_NON_RETRYABLE },
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 function emptyProgress(): ScanProgress {

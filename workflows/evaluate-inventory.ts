@@ -3,9 +3,8 @@
 // file, writes rows to the store and returns counts.
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { NON_RETRYABLE } from './failures.js';
 import type { EvaluateInventoryInput, EvaluateInventoryResult } from './types.js';
-
-export const NON_RETRYABLE = ['InvalidInput', 'PolicyInvalid', 'AccessDenied', 'NotFound'];
 
 const { resolvePolicyVersion, openScan, completeScan } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

@@ -17,8 +17,6 @@ const THROTTLED = new Set([
 ]);
 const INVALID = new Set(['ValidationException', 'InvalidParameterException', 'InvalidParameterValue', 'InvalidParameterValueException']);
 
-export const AWS_NON_RETRYABLE_TYPES = ['AccessDenied', 'RegionNotEnabled', 'InvalidInput'] as const;
-
 function errorName(err: unknown): string {
   const e = err as { name?: string; Code?: string; code?: string };
   return e?.name ?? e?.Code ?? e?.code ?? 'Error';
@@ -40,8 +38,4 @@ export function toActivityFailure(err: unknown, where: string): Error {
   if (INVALID.has(name)) return ApplicationFailure.create({ type: 'InvalidInput', message, nonRetryable: true });
   if (THROTTLED.has(name)) return ApplicationFailure.create({ type: 'Throttled', message });
   return ApplicationFailure.create({ type: name, message });
-}
-
-export function isThrottle(err: unknown): boolean {
-  return THROTTLED.has(errorName(err));
 }

@@ -8,7 +8,7 @@ import {
 } from '../../core/aws/resource-types.js';
 import type { AwsClients } from './clients.js';
 import { toActivityFailure } from './errors.js';
-import type { ShardSource } from './shard.js';
+import type { ShardSource } from '../../core/aws/shards.js';
 
 export interface AwsPlanDefaults {
   accounts?: string[];

@@ -5,7 +5,8 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { parseArn, regionOfArn } from '../../core/aws/arn.js';
-import { isGlobalType, isListedType, typeSelected, type ListedType } from '../../core/aws/resource-types.js';
+import { isGlobalType, isListedType, typeSelected } from '../../core/aws/resource-types.js';
+import { shardLabel, type ShardSource } from '../../core/aws/shards.js';
 import { evaluate } from '../../core/compliance/index.js';
 import type { Resource } from '../../core/resource.js';
 import type { ScanResourceRow, Store } from '../../store/index.js';
@@ -16,11 +17,6 @@ import type { AwsClients } from './clients.js';
 import { toActivityFailure } from './errors.js';
 import { LISTERS, type ListPage } from './listers.js';
 import { getResourcesPage, tagsOf } from './tags.js';
-
-export type ShardSource =
-  /** GetResources, minus the listed types (their listers cover them) and, outside the home region, global types. */
-  | { kind: 'tagging'; filters?: string[]; requested: string[]; includeGlobal: boolean }
-  | { kind: 'service'; resourceType: ListedType };
 
 export interface AwsShardInput {
   scanId: string;
@@ -42,10 +38,6 @@ export interface ShardSummary {
 /** Heartbeat details: where to resume, and what was counted up to there. */
 interface Checkpoint extends ShardSummary {
   token?: string;
-}
-
-export function shardLabel(source: ShardSource): string {
-  return source.kind === 'service' ? source.resourceType : `tagged:${source.filters?.join(',') || 'all'}`;
 }
 
 function fromMapping(accountId: string, arn: string, tags: Record<string, string>): Resource | undefined {

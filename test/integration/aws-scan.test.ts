@@ -3,7 +3,7 @@
 // proxy for access-denied, throttling and crash tests. Expectations come from the seeder, which
 // knows what it created, never from the engine.
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { configSchema, type Config } from '../../config/index.js';
 import { createLogger } from '../../config/logger.js';
@@ -77,6 +77,8 @@ describe('complianceScan on moto', () => {
     await Promise.all([moto?.stop(), temporalServer?.stop()]);
     await database?.drop();
   });
+
+  afterEach(() => proxy.setRules([]));
 
   /** Each test gets its own time bucket, so identical scopes in different tests don't join. */
   function start(opts: Omit<StartScanOptions, 'now'>) {
@@ -157,29 +159,25 @@ describe('complianceScan on moto', () => {
       { name: 'assume-denied', service: 'sts', body: `RoleArn=arn%3Aaws%3Aiam%3A%3A${DENIED_ACCOUNT}`, fault: { kind: 'deny' } },
       { name: 'ec2-denied', service: 'ec2', region: 'eu-west-1', fault: { kind: 'deny' } },
     ]);
-    try {
-      const { handle } = await start({ scope: { ...fullScope(), accounts: [...org.accounts, DENIED_ACCOUNT] } });
-      const result = await handle.result() as ComplianceScanResult;
-      expect(result.status).toBe('completed');
-      expect(result.dataQuality.status).toBe('partial');
-      const missing = result.dataQuality.missing;
-      expect(missing).toContainEqual(expect.objectContaining({ account: DENIED_ACCOUNT, errorType: 'AccessDenied' }));
-      for (const account of org.accounts) {
-        for (const type of ['ec2:instance', 'ec2:volume']) {
-          expect(missing).toContainEqual(expect.objectContaining({ account, region: 'eu-west-1', resourceType: type, errorType: 'AccessDenied' }));
-        }
+    const { handle } = await start({ scope: { ...fullScope(), accounts: [...org.accounts, DENIED_ACCOUNT] } });
+    const result = await handle.result() as ComplianceScanResult;
+    expect(result.status).toBe('completed');
+    expect(result.dataQuality.status).toBe('partial');
+    const missing = result.dataQuality.missing;
+    expect(missing).toContainEqual(expect.objectContaining({ account: DENIED_ACCOUNT, errorType: 'AccessDenied' }));
+    for (const account of org.accounts) {
+      for (const type of ['ec2:instance', 'ec2:volume']) {
+        expect(missing).toContainEqual(expect.objectContaining({ account, region: 'eu-west-1', resourceType: type, errorType: 'AccessDenied' }));
       }
-      expect(result.dataQuality.missingTotal).toBe(1 + 2 * 2);
-      expect(JSON.stringify(missing)).not.toMatch(/arn:aws:sts::\d{12}:assumed-role/);
-
-      const seen = org.resources.filter((r) => !(r.region === 'eu-west-1' && r.type.startsWith('ec2:')));
-      expect(result.totals.total).toBe(seen.length);
-      expectRowsMatch(await rowsOf(result.scanId), seen);
-      expect(await store.store.listScanFailures(result.scanId)).toHaveLength(5);
-      expect(proxy.stats.injected['assume-denied']).toBeGreaterThan(0);
-    } finally {
-      proxy.setRules([]);
     }
+    expect(result.dataQuality.missingTotal).toBe(1 + 2 * 2);
+    expect(JSON.stringify(missing)).not.toMatch(/arn:aws:sts::\d{12}:assumed-role/);
+
+    const seen = org.resources.filter((r) => !(r.region === 'eu-west-1' && r.type.startsWith('ec2:')));
+    expect(result.totals.total).toBe(seen.length);
+    expectRowsMatch(await rowsOf(result.scanId), seen);
+    expect(await store.store.listScanFailures(result.scanId)).toHaveLength(5);
+    expect(proxy.stats.injected['assume-denied']).toBeGreaterThan(0);
   });
 
   it('gets the right totals through injected throttling', async () => {
@@ -188,62 +186,50 @@ describe('complianceScan on moto', () => {
       { name: 'ec2-throttled', service: 'ec2', fault: { kind: 'throttle', every: 3 } },
       { name: 'rds-throttled', service: 'rds', fault: { kind: 'throttle', every: 2 } },
     ]);
-    try {
-      const { handle } = await start({ scope: fullScope() });
-      const result = await handle.result() as ComplianceScanResult;
-      expect(result.dataQuality.status).toBe('complete');
-      expect(result.totals).toEqual(baseline.totals);
-      expectRowsMatch(await rowsOf(result.scanId), org.resources);
-      expect(proxy.stats.injected['tagging-throttled']).toBeGreaterThan(0);
-      expect(proxy.stats.injected['ec2-throttled']).toBeGreaterThan(0);
-    } finally {
-      proxy.setRules([]);
-    }
+    const { handle } = await start({ scope: fullScope() });
+    const result = await handle.result() as ComplianceScanResult;
+    expect(result.dataQuality.status).toBe('complete');
+    expect(result.totals).toEqual(baseline.totals);
+    expectRowsMatch(await rowsOf(result.scanId), org.resources);
+    expect(proxy.stats.injected['tagging-throttled']).toBeGreaterThan(0);
+    expect(proxy.stats.injected['ec2-throttled']).toBeGreaterThan(0);
   });
 
   it('survives a SIGKILLed worker mid-scan: same totals, no row twice', async () => {
     // Slow every AWS call down so the kill lands while shards are running.
     proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 150 } }]);
-    try {
-      const { handle, workflowId } = await start({ scope: fullScope(), overrides: { shardHeartbeatSeconds: 3, maxConcurrentRegions: 2 } });
-      const scanId = workflowId;
-      // Wait until some rows are written and the scan is still running, watching the progress query.
-      let sawProgress = false;
-      await waitUntil(async () => {
-        const progress = await scanProgress(client, workflowId).catch(() => undefined);
-        if (progress && progress.shardsTotal > 0) sawProgress = true;
-        const written = await store.store.countScanResources(scanId).catch(() => 0);
-        return written > 0 && !!progress && progress.shardsDone < progress.shardsTotal;
-      }, 60_000, () => `scan never got under way: ${worker.output()}`);
-      expect(sawProgress).toBe(true);
-      await worker.kill('SIGKILL');
-      const writtenAtKill = await store.store.countScanResources(scanId);
-      expect(writtenAtKill).toBeLessThan(org.resources.length);
+    const { handle, workflowId } = await start({ scope: fullScope(), overrides: { shardHeartbeatSeconds: 3, maxConcurrentRegions: 2 } });
+    const scanId = workflowId;
+    // Wait until some rows are written and the scan is still running, watching the progress query.
+    let sawProgress = false;
+    await waitUntil(async () => {
+      const progress = await scanProgress(client, workflowId).catch(() => undefined);
+      if (progress && progress.shardsTotal > 0) sawProgress = true;
+      const written = await store.store.countScanResources(scanId).catch(() => 0);
+      return written > 0 && !!progress && progress.shardsDone < progress.shardsTotal;
+    }, 60_000, () => `scan never got under way: ${worker.output()}`);
+    expect(sawProgress).toBe(true);
+    await worker.kill('SIGKILL');
+    const writtenAtKill = await store.store.countScanResources(scanId);
+    expect(writtenAtKill).toBeLessThan(org.resources.length);
 
-      worker = spawnWorker(workerEnv);
-      const result = await handle.result() as ComplianceScanResult;
-      expect(result.status).toBe('completed');
-      expect(result.totals).toEqual(baseline.totals);
-      expectRowsMatch(await rowsOf(scanId), org.resources);
-      expect(await store.store.countScanResources(scanId)).toBe(org.resources.length);
-    } finally {
-      proxy.setRules([]);
-    }
+    worker = spawnWorker(workerEnv);
+    const result = await handle.result() as ComplianceScanResult;
+    expect(result.status).toBe('completed');
+    expect(result.totals).toEqual(baseline.totals);
+    expectRowsMatch(await rowsOf(scanId), org.resources);
+    expect(await store.store.countScanResources(scanId)).toBe(org.resources.length);
   });
 
   it('stops new shards and marks the scan cancelled on the cancel signal', async () => {
     proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 200 } }]);
-    try {
-      const { handle, workflowId } = await start({ scope: fullScope(), overrides: { maxConcurrentRegions: 1, maxParallelAccounts: 1 } });
-      await waitUntil(async () => (await store.store.countScanResources(workflowId).catch(() => 0)) > 0, 30_000, () => 'scan never wrote a row');
-      await handle.signal('cancel', 'test');
-      const result = await handle.result() as ComplianceScanResult;
-      expect(result.status).toBe('cancelled');
-      expect(result.dataQuality.status).toBe('partial');
-      expect(result.progress.shardsDone).toBeLessThan(2 * (2 * 5 + 1));
-      expect((await store.store.getScan(workflowId))?.status).toBe('cancelled');
-    } finally {
-      proxy.setRules([]);
-    }
+    const { handle, workflowId } = await start({ scope: fullScope(), overrides: { maxConcurrentRegions: 1, maxParallelAccounts: 1 } });
+    await waitUntil(async () => (await store.store.countScanResources(workflowId).catch(() => 0)) > 0, 30_000, () => 'scan never wrote a row');
+    await handle.signal('cancel', 'test');
+    const result = await handle.result() as ComplianceScanResult;
+    expect(result.status).toBe('cancelled');
+    expect(result.dataQuality.status).toBe('partial');
+    expect(result.progress.shardsDone).toBeLessThan(2 * (2 * 5 + 1));
+    expect((await store.store.getScan(workflowId))?.status).toBe('cancelled');
   });
 });
