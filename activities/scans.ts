@@ -12,6 +12,7 @@ export interface OpenScanInput {
   workflowId: string;
   trigger: ScanTrigger;
   scope: Record<string, unknown>;
+  scopeHash?: string;
   policyVersionId: number;
   storeSnapshot: boolean;
 }
@@ -40,7 +41,7 @@ export function createScanActivities(store: Store, policyPath: string) {
         workflowId: input.workflowId,
         trigger: input.trigger,
         scope: input.scope,
-        scopeHash: null,
+        scopeHash: input.scopeHash ?? null,
         policyVersionId: input.policyVersionId,
         storeSnapshot: input.storeSnapshot,
       });

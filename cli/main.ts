@@ -2,6 +2,8 @@
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../config/logger.js';
+import { createGatewayAws } from '../mcp-gateway/aws.js';
+import { resolveAuthMode } from '../mcp-gateway/auth.js';
 import { createHttpGateway } from '../mcp-gateway/http.js';
 import { serveStdio } from '../mcp-gateway/stdio.js';
 import { createWorker } from '../worker/worker.js';
@@ -32,12 +34,16 @@ async function runStack(config: Config, logger: Logger, opts: { transport: 'http
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // Fail before starting anything when the HTTP gateway would refuse its auth settings.
+  if (opts.transport === 'http') resolveAuthMode(config.http);
 
   const temporal = await connectTemporal(config, logger, opts.devServer);
   closers.push(temporal.close);
   const store = await openStore(config, logger);
   closers.push(store.close);
-  const deps = { config, store: store.store, temporal: temporal.client, logger };
+  const gatewayAws = createGatewayAws(config);
+  closers.push(async () => gatewayAws.destroy());
+  const deps = { config, store: store.store, temporal: temporal.client, logger, aws: gatewayAws };
 
   if (opts.worker) {
     const { worker, connection, aws } = await createWorker({ config, address: temporal.address, store: store.store, logger });

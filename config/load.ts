@@ -18,6 +18,12 @@ export const ENV_KEYS: Record<string, string> = {
   POLICY_PATH: 'policy.path',
   HOST: 'http.host',
   PORT: 'http.port',
+  API_KEY_HASHES: 'http.apiKeyHashes', // comma-separated
+  ALLOW_UNAUTHENTICATED: 'http.allowUnauthenticated',
+  CORS_ORIGINS: 'http.corsOrigins', // comma-separated
+  ALLOWED_HOSTS: 'http.allowedHosts', // comma-separated
+  BODY_LIMIT_BYTES: 'http.bodyLimitBytes',
+  RATE_LIMIT_PER_MINUTE: 'http.rateLimitPerMinute',
   LOG_LEVEL: 'logLevel',
   CROSS_ACCOUNT_ROLE_NAME: 'aws.crossAccountRoleName',
   CROSS_ACCOUNT_EXTERNAL_ID: 'aws.externalId',
@@ -25,6 +31,11 @@ export const ENV_KEYS: Record<string, string> = {
   MAX_PARALLEL_ACCOUNTS: 'aws.maxParallelAccounts',
   MAX_CONCURRENT_REGIONS: 'aws.maxConcurrentRegions',
   AWS_ENDPOINT_URL: 'aws.endpoint',
+  CACHE_TTL_SECONDS: 'gateway.cacheTtlSeconds',
+  DEFAULT_WAIT_SECONDS: 'gateway.defaultWaitSeconds',
+  SESSION_CALL_BUDGET: 'gateway.sessionCallBudget',
+  MAX_IDENTICAL_CALLS: 'gateway.maxIdenticalCalls',
+  LOOP_WINDOW_SECONDS: 'gateway.loopWindowSeconds',
   AWS_SDK_MAX_ATTEMPTS: 'aws.sdkMaxAttempts',
 };
 

@@ -3,6 +3,16 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** A list given as an array (config.yaml) or as one comma-separated string (environment). */
+const stringList = <T extends z.ZodType>(item: T) => z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(item));
+/** true/false from YAML, or "true"/"false"/"1"/"0"/"yes"/"no" from the environment. */
+const flag = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  return ['true', '1', 'yes', 'on'].includes(s) ? true : ['false', '0', 'no', 'off', ''].includes(s) ? false : v;
+}, z.boolean());
+
 export const configSchema = z.object({
   temporal: z.object({
     /** host:port of a Temporal frontend. Unset: `start` runs a local dev server. */
@@ -31,6 +41,31 @@ export const configSchema = z.object({
   http: z.object({
     host: z.string().default('127.0.0.1'),
     port: port.default(3000),
+    /** SHA-256 (hex) of each accepted API key (`Authorization: Bearer <key>` on /mcp). Empty: no auth. */
+    apiKeyHashes: stringList(z.string().trim().toLowerCase().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash: 64 hex characters'))
+      .default([]),
+    /** Serve without API keys on a non-loopback host (only behind a proxy that authenticates). */
+    allowUnauthenticated: flag.default(false),
+    /** Browser origins (scheme://host[:port]) allowed to call the gateway cross-origin. Default: none. */
+    corsOrigins: stringList(z.string().trim().toLowerCase().transform((s) => s.replace(/\/+$/, ''))
+      .pipe(z.string().regex(/^https?:\/\/[a-z0-9.\-[\]:]+$/, 'must be an origin: scheme://host[:port], no path'))).default([]),
+    /** Host header values accepted besides the bind host and localhost / 127.0.0.1 / [::1] on the port. */
+    allowedHosts: stringList(z.string().trim().toLowerCase()
+      .regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/, 'must be host or host:port')).default([]),
+    bodyLimitBytes: z.coerce.number().int().min(1024).max(100 * 1_048_576).default(1_048_576),
+    /** Requests per minute per API key (per client IP when auth is off). */
+    rateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  }).prefault({}),
+  gateway: z.object({
+    /** A completed scan of the same scope younger than this answers without a new scan. */
+    cacheTtlSeconds: z.coerce.number().int().min(0).max(7 * 86_400).default(3600),
+    /** Default wait of tools that may start a scan before they return a handle instead. */
+    defaultWaitSeconds: z.coerce.number().min(0).max(300).default(20),
+    /** Tool calls allowed per MCP session. */
+    sessionCallBudget: z.coerce.number().int().min(1).max(100_000).default(100),
+    /** Identical calls (same tool, same arguments) allowed within loopWindowSeconds. */
+    maxIdenticalCalls: z.coerce.number().int().min(1).max(1_000_000).default(3),
+    loopWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
   }).prefault({}),
   aws: z.object({
     /** Role assumed in every member account (not in the management account). */

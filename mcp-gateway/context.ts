@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { AwsClients } from '../activities/aws/clients.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/index.js';
@@ -11,11 +12,17 @@ export interface GatewayDeps {
   store: Store;
   temporal: Client;
   logger: Logger;
+  /** Live AWS reads from the gateway (validate_resource_tags); scans use the worker's clients. */
+  aws?: AwsClients;
 }
 
 export interface ToolContext extends GatewayDeps {
   correlationId: string;
   sessionId?: string;
+  /** Sends an MCP progress notification when the client asked for them; a no-op otherwise. */
+  progress(progress: number, total: number | undefined, message: string): Promise<void>;
+  /** Aborted when the client cancels the request or disconnects. */
+  signal?: AbortSignal;
 }
 
 export interface ToolResult<O> {

@@ -3,8 +3,8 @@
 import { WorkflowIdConflictPolicy, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { SearchAttributeType, defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
 import { accountWorkflowId } from '../core/account-workflow-id.js';
-import { scanWorkflowId } from '../core/scan-id.js';
-import { normaliseScope, type ScopeInput } from '../core/scope.js';
+import { scanWorkflowId, scopeHash } from '../core/scan-id.js';
+import { normaliseScope, type ScanScope, type ScopeInput } from '../core/scope.js';
 import type { Config } from '../config/index.js';
 import type { ComplianceScanInput, ComplianceScanResult, ScanProgress, ScanTrigger } from '../workflows/types.js';
 import { SEARCH_ATTRIBUTES } from '../worker/search-attributes.js';
@@ -15,7 +15,10 @@ const TRIGGER = defineSearchAttributeKey('ScanTrigger', SearchAttributeType.KEYW
 const CLOUDS = defineSearchAttributeKey('Clouds', SearchAttributeType.KEYWORD_LIST);
 
 export interface StartScanOptions {
-  scope: ScopeInput;
+  /** A tool's scope input, or a scope already normalised. */
+  scope: ScopeInput | ScanScope;
+  /** Start a new run even when a scan of this scope ran in the same time bucket (force_refresh). */
+  fresh?: boolean;
   trigger?: ScanTrigger;
   storeSnapshot?: boolean;
   now?: Date;
@@ -40,12 +43,17 @@ function searchAttributesRegistered(client: Client, namespace: string): Promise<
 
 export async function startComplianceScan(client: Client, config: Config, opts: StartScanOptions)
   : Promise<{ workflowId: string; handle: WorkflowHandleWithFirstExecutionRunId }> {
-  const scope = normaliseScope(opts.scope);
+  const scope = 'resourceTypes' in opts.scope ? opts.scope : normaliseScope(opts.scope);
   const trigger = opts.trigger ?? 'adhoc';
-  const workflowId = scanWorkflowId(trigger, scope, opts.now ?? new Date(), opts.bucketSeconds);
+  const now = opts.now ?? new Date();
+  // A fresh run (force_refresh) gets its own id, shared only by requests in the same second;
+  // snapshots never join an ad-hoc run (they go to history).
+  let workflowId = scanWorkflowId(trigger, scope, now, opts.bucketSeconds);
+  if (opts.storeSnapshot && trigger === 'adhoc') workflowId += '-snapshot';
+  if (opts.fresh) workflowId += `-r${now.toISOString().slice(11, 19).replace(/:/g, '')}`;
   const searchAttributes = await searchAttributesRegistered(client, config.temporal.namespace);
   const input: ComplianceScanInput = {
-    scope, trigger, storeSnapshot: opts.storeSnapshot ?? trigger === 'scheduled', searchAttributes,
+    scope, scopeHash: scopeHash(scope), trigger, storeSnapshot: opts.storeSnapshot ?? trigger === 'scheduled', searchAttributes,
     maxParallelAccounts: config.aws.maxParallelAccounts, maxConcurrentRegions: config.aws.maxConcurrentRegions,
     ...opts.overrides,
   };
@@ -66,8 +74,9 @@ export async function startComplianceScan(client: Client, config: Config, opts: 
 /** The scan's progress, with running accounts' shard counts added from their own queries. */
 export async function scanProgress(client: Client, workflowId: string): Promise<ScanProgress> {
   const progress = await client.workflow.getHandle(workflowId).query<ScanProgress>('progress');
-  const running = await Promise.all(progress.runningAccounts.map((account) =>
-    client.workflow.getHandle(accountWorkflowId(workflowId, account)).query<{ shardsTotal: number; shardsDone: number; shardsFailed: number; resourcesSeen: number }>('progress')
+  const scanId = progress.scanId;
+  const running = !scanId ? [] : await Promise.all(progress.runningAccounts.map((account) =>
+    client.workflow.getHandle(accountWorkflowId(scanId, account)).query<{ shardsTotal: number; shardsDone: number; shardsFailed: number; resourcesSeen: number }>('progress')
       .catch(() => undefined)));
   for (const account of running) {
     if (!account) continue;

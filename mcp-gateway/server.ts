@@ -2,10 +2,12 @@
 // correlation id, structured + text reply, sanitised errors, and an audit row.
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayDeps, ToolDefinition } from './context.js';
-import { publicMessage } from './errors.js';
+import { publicMessage, ToolError } from './errors.js';
 import { redactParams } from './redact.js';
+import { SessionGuard } from './session-guard.js';
 import { TOOLS } from './tools/index.js';
 
 export const SERVER_INFO = { name: 'finops-tag-compliance', version: '0.1.0' };
@@ -15,7 +17,10 @@ export interface SessionInfo {
   actor?: string;
 }
 
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
 export function createMcpServer(deps: GatewayDeps, session: SessionInfo = {}, tools: ToolDefinition[] = TOOLS): McpServer {
+  const guard = new SessionGuard(deps.config.gateway);
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {}, logging: {} },
     instructions:
@@ -32,29 +37,46 @@ export function createMcpServer(deps: GatewayDeps, session: SessionInfo = {}, to
         outputSchema: tool.outputSchema,
         annotations: tool.annotations,
       },
-      ((input: Record<string, unknown>) => callTool(deps, session, tool, input)) as never,
+      ((input: Record<string, unknown>, extra: Extra) => callTool(deps, session, guard, tool, input, extra)) as never,
     );
   }
   return server;
 }
 
-async function callTool(deps: GatewayDeps, session: SessionInfo, tool: ToolDefinition, input: Record<string, unknown>): Promise<CallToolResult> {
+/** Progress notifications for the request's progress token, if the client sent one. */
+function progressReporter(extra: Extra | undefined) {
+  const token = extra?._meta?.progressToken;
+  return async (progress: number, total: number | undefined, message: string) => {
+    if (token === undefined || !extra) return;
+    await extra.sendNotification({
+      method: 'notifications/progress',
+      params: { progressToken: token, progress, ...(total !== undefined ? { total } : {}), message },
+    }).catch(() => {}); // a client that went away does not fail the call
+  };
+}
+
+async function callTool(deps: GatewayDeps, session: SessionInfo, guard: SessionGuard, tool: ToolDefinition,
+  input: Record<string, unknown>, extra?: Extra): Promise<CallToolResult> {
   const correlationId = randomUUID();
   const started = performance.now();
   const logger = deps.logger.child({ correlationId, tool: tool.name, sessionId: session.sessionId });
   let outcome = 'ok';
   let error: string | undefined;
   try {
-    const result = await tool.handler({ ...deps, logger, correlationId, sessionId: session.sessionId }, input);
+    guard.admit(tool.name, input);
+    const result = await tool.handler({
+      ...deps, logger, correlationId, sessionId: session.sessionId, progress: progressReporter(extra), signal: extra?.signal,
+    }, input);
     return {
       content: [{ type: 'text', text: result.text }],
       structuredContent: result.structured as Record<string, unknown>,
       _meta: { correlation_id: correlationId },
     };
   } catch (err) {
-    outcome = 'error';
+    outcome = err instanceof ToolError ? 'refused' : 'error';
     error = publicMessage(err);
-    logger.error({ err }, 'tool call failed');
+    if (err instanceof ToolError) logger.warn({ reason: error }, 'tool call refused');
+    else logger.error({ err }, 'tool call failed');
     return {
       isError: true,
       content: [{ type: 'text', text: `${error} (correlation id ${correlationId})` }],

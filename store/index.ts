@@ -2,6 +2,7 @@
 import type { Db } from './db.js';
 import { createAuditQueries } from './audit.js';
 import { createPolicyQueries } from './policies.js';
+import { createReportQueries } from './reports.js';
 import { createScanFailureQueries } from './scan-failures.js';
 import { createScanResourceQueries } from './scan-resources.js';
 import { createScanQueries } from './scans.js';
@@ -17,6 +18,9 @@ export {
 } from './scan-resources.js';
 export { failureTarget, type ScanFailure } from './scan-failures.js';
 export type {
+  SnapshotRecord, UntaggedQuery, UntaggedResourceRecord, UntaggedTotals,
+} from './reports.js';
+export type {
   CompleteScan, DataQuality, ListScansOptions, NewScan, ScanRecord, ScanStatus, ScanTrigger, TerminalScanStatus,
 } from './scans.js';
 
@@ -27,6 +31,7 @@ export function createStore(db: Db) {
     ...createScanResourceQueries(db),
     ...createScanFailureQueries(db),
     ...createAuditQueries(db),
+    ...createReportQueries(db),
     /** Resolves when the database answers a trivial query. */
     async ping(): Promise<void> {
       await db.query('select 1');

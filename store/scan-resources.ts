@@ -49,6 +49,8 @@ export interface ScanResourceTotals {
 
 export interface ListScanResourcesOptions {
   compliant?: boolean;
+  /** Only resources with at least one finding (warnings included). */
+  withFindings?: boolean;
   limit: number;
   /** The last resourceId of the previous page. */
   after?: string;
@@ -191,8 +193,9 @@ export function createScanResourceQueries(db: Db) {
       const rows = await db.query<Row>(
         `select ${COLUMNS} from scan_resources
          where scan_id = $1 and ($2::boolean is null or compliant = $2) and ($3::text is null or resource_id > $3)
+           and (not $5::boolean or violations <> '[]'::jsonb)
          order by resource_id limit $4`,
-        [scanId, opts.compliant ?? null, opts.after ?? null, positiveLimit(opts.limit, MAX_PAGE)]);
+        [scanId, opts.compliant ?? null, opts.after ?? null, positiveLimit(opts.limit, MAX_PAGE), opts.withFindings ?? false]);
       return rows.map(toRecord);
     },
   };

@@ -105,12 +105,15 @@ export async function complianceScan(input: ComplianceScanInput): Promise<Compli
 }
 
 async function plan(input: ComplianceScanInput, publish: (p: ScanProgress) => void): Promise<ScanCarry> {
-  const scanId = workflowInfo().workflowId;
-  const progress = emptyProgress();
+  // Unique per run chain: a later run under the same workflow id (a retried or refreshed scan)
+  // gets a scan row of its own; continue-as-new keeps the first run's id.
+  const info = workflowInfo();
+  const scanId = `${info.workflowId}.${info.firstExecutionRunId.slice(0, 8)}`;
+  const progress: ScanProgress = { ...emptyProgress(), scanId };
   publish(progress);
   const policy = await acts.resolvePolicyVersion();
   await acts.openScan({
-    scanId, workflowId: scanId, trigger: input.trigger, scope: { ...input.scope },
+    scanId, workflowId: info.workflowId, trigger: input.trigger, scope: { ...input.scope }, scopeHash: input.scopeHash,
     policyVersionId: policy.id, storeSnapshot: input.storeSnapshot,
   });
   const { accounts } = await acts.planAwsAccounts({ accounts: input.scope.accounts });

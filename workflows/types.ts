@@ -43,6 +43,8 @@ export interface ShardFailure {
 
 export interface ComplianceScanInput {
   scope: ScanScope;
+  /** Hash of the normalised scope, stored with the scan so later identical questions hit the cache. */
+  scopeHash?: string;
   trigger: ScanTrigger;
   storeSnapshot: boolean;
   /** Overrides of the worker's defaults (config aws.maxParallelAccounts / maxConcurrentRegions). */
@@ -66,6 +68,8 @@ export interface ScanCarry {
 }
 
 export interface ScanProgress {
+  /** Set once planned: the scan's id in the store (the workflow id plus its first run). */
+  scanId?: string;
   phase: 'planning' | 'scanning' | 'finalising' | 'completed' | 'cancelled' | 'failed';
   accountsTotal: number;
   accountsDone: number;

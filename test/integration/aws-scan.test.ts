@@ -199,13 +199,14 @@ describe('complianceScan on moto', () => {
     // Slow every AWS call down so the kill lands while shards are running.
     proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 150 } }]);
     const { handle, workflowId } = await start({ scope: fullScope(), overrides: { shardHeartbeatSeconds: 3, maxConcurrentRegions: 2 } });
-    const scanId = workflowId;
     // Wait until some rows are written and the scan is still running, watching the progress query.
     let sawProgress = false;
+    let scanId = '';
     await waitUntil(async () => {
       const progress = await scanProgress(client, workflowId).catch(() => undefined);
       if (progress && progress.shardsTotal > 0) sawProgress = true;
-      const written = await store.store.countScanResources(scanId).catch(() => 0);
+      scanId = progress?.scanId ?? '';
+      const written = scanId ? await store.store.countScanResources(scanId) : 0;
       return written > 0 && !!progress && progress.shardsDone < progress.shardsTotal;
     }, 60_000, () => `scan never got under way: ${worker.output()}`);
     expect(sawProgress).toBe(true);
@@ -224,12 +225,17 @@ describe('complianceScan on moto', () => {
   it('stops new shards and marks the scan cancelled on the cancel signal', async () => {
     proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 200 } }]);
     const { handle, workflowId } = await start({ scope: fullScope(), overrides: { maxConcurrentRegions: 1, maxParallelAccounts: 1 } });
-    await waitUntil(async () => (await store.store.countScanResources(workflowId).catch(() => 0)) > 0, 30_000, () => 'scan never wrote a row');
+    let scanId = '';
+    await waitUntil(async () => {
+      scanId = (await scanProgress(client, workflowId).catch(() => undefined))?.scanId ?? '';
+      return scanId !== '' && (await store.store.countScanResources(scanId)) > 0;
+    }, 30_000, () => 'scan never wrote a row');
     await handle.signal('cancel', 'test');
     const result = await handle.result() as ComplianceScanResult;
     expect(result.status).toBe('cancelled');
     expect(result.dataQuality.status).toBe('partial');
     expect(result.progress.shardsDone).toBeLessThan(2 * (2 * 5 + 1));
-    expect((await store.store.getScan(workflowId))?.status).toBe('cancelled');
+    expect(result.scanId).toBe(scanId);
+    expect((await store.store.getScan(scanId))?.status).toBe('cancelled');
   });
 });

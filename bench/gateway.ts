@@ -1,0 +1,120 @@
+// Latency of a cached check_tag_compliance under load: 50 concurrent MCP sessions over
+// Streamable HTTP against the real gateway process, for 30 s. Prints p50, p99 and errors;
+// asserts nothing about time.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { scopeHash } from '../core/scan-id.js';
+import { normaliseScope } from '../core/scope.js';
+import { complianceScore } from '../core/compliance/index.js';
+import { createStore, migrate, openDb } from '../store/index.js';
+import { createTestDatabase } from '../test/support/databases.js';
+import { freePort, startDevServer } from '../worker/dev-server.js';
+import { findTemporalCli, REPO_ROOT } from '../worker/temporal-cli.js';
+
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const RESOURCES = 2000;
+const SCOPE = { accounts: ['123456789012'], regions: ['us-east-1'], resource_types: ['ec2:instance'] };
+
+async function seedCachedScan(databaseUrl: string): Promise<void> {
+  const db = await openDb({ databaseUrl });
+  await migrate(db);
+  const store = createStore(db);
+  const scope = normaliseScope(SCOPE);
+  const id = 'scan-adhoc-bench';
+  await store.createScan({ id, workflowId: id, trigger: 'adhoc', scope, scopeHash: scopeHash(scope), storeSnapshot: false });
+  await store.upsertScanResources(id, Array.from({ length: RESOURCES }, (_, i) => ({
+    resourceId: `arn:aws:ec2:us-east-1:123456789012:instance/i-${String(i).padStart(17, '0')}`,
+    cloud: 'aws' as const, account: '123456789012', region: 'us-east-1', resourceType: 'ec2:instance', name: `web-${i}`,
+    tags: (i % 3 ? { Owner: 'a@example.com' } : {}) as Record<string, string>, state: 'running', createdAt: null, compliant: i % 3 !== 0,
+    violations: i % 3 ? [] : [{ kind: 'missing_required_tag', tag: 'Owner', severity: 'error', message: 'Owner is missing' }],
+    monthlyCost: null,
+  })));
+  const totals = await store.scanTotals(id);
+  await store.completeScan(id, { status: 'completed', totals: { ...totals, score: complianceScore(totals.compliant, totals.total) }, dataQuality: { status: 'complete', missing: [] } });
+  await db.close();
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-gateway-'));
+  const [temporal, database] = await Promise.all([
+    startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH), headless: true }),
+    createTestDatabase(),
+  ]);
+  const port = await freePort();
+  let gateway: ReturnType<typeof spawn> | undefined;
+  try {
+    await seedCachedScan(database.url);
+    const policyPath = path.join(dir, 'policy.json');
+    await writeFile(policyPath, JSON.stringify({ version: 'bench', required_tags: [{ name: 'Owner', applies_to: [] }] }));
+    // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway.
+    const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    gateway = spawn(process.execPath, [...nodeArgs, path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), 'http'], {
+      env: {
+        ...process.env, TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: database.url, POLICY_PATH: policyPath, PORT: String(port),
+        LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '1000000', SESSION_CALL_BUDGET: '100000', MAX_IDENTICAL_CALLS: '100000',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const url = new URL(`http://127.0.0.1:${port}/mcp`);
+    for (const deadline = Date.now() + 60_000; ;) {
+      const health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+      if (health?.ok) break;
+      if (Date.now() > deadline) throw new Error(`gateway did not become healthy: ${await health?.text()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    const clients = await Promise.all(Array.from({ length: SESSIONS }, async () => {
+      const client = new Client({ name: 'bench', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(url));
+      return client;
+    }));
+    const latencies: number[] = [];
+    let errors = 0;
+    const end = Date.now() + SECONDS * 1000;
+    await Promise.all(clients.map(async (client) => {
+      while (Date.now() < end) {
+        const started = performance.now();
+        try {
+          const result = await client.callTool({ name: 'check_tag_compliance', arguments: { ...SCOPE, limit: 50 } });
+          const cached = (result.structuredContent as { scan?: { cached?: boolean } } | undefined)?.scan?.cached;
+          if (result.isError || cached !== true) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - started);
+      }
+    }));
+    await Promise.allSettled(clients.map((c) => c.close()));
+    latencies.sort((a, b) => a - b);
+    const rows: [string, string][] = [
+      ['sessions', String(SESSIONS)],
+      ['duration', `${SECONDS} s`],
+      ['calls', latencies.length.toLocaleString('en-US')],
+      ['throughput', `${(latencies.length / SECONDS).toFixed(0)} calls/s`],
+      ['p50', `${percentile(latencies, 50).toFixed(1)} ms`],
+      ['p99', `${percentile(latencies, 99).toFixed(1)} ms  (target <= 100 ms)`],
+      ['max', `${latencies.at(-1)?.toFixed(1)} ms`],
+      ['errors', `${errors}  (target 0)`],
+      ['cached scan', `${RESOURCES} resources, 50 violations per page`],
+      ['node', process.version],
+      ['cpu', `${os.cpus()[0]?.model ?? 'unknown'} x ${os.cpus().length}`],
+    ];
+    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(14)} ${v}\n`);
+  } finally {
+    gateway?.kill('SIGTERM');
+    await temporal.stop();
+    await database.drop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,20 @@
+// Public API of reports: the compliance report document and its renderings, violation history
+// and trend, and the pieces paged listings share.
+export { decodeCursor, encodeCursor, CursorError, type PageCursor } from './cursor.js';
+export { csvCell, toCsv, CSV_COLUMNS, renderCsv, type CsvValue } from './csv.js';
+export { describeScope, money, percent } from './format.js';
+export {
+  groupSnapshots, periodOf, scopeMatches, trendOf, HISTORY_GROUPINGS, TREND_THRESHOLD_POINTS,
+  type HistoryGrouping, type HistoryPoint, type ScopeFilter, type SnapshotSummary, type Trend, type TrendResult,
+} from './history.js';
+export { escapeHtml, renderHtml } from './html.js';
+export { escapeMarkdown, renderMarkdown } from './markdown.js';
+export {
+  buildReport, rankByCost, rankByCount, REPORT_TITLE,
+  type BreakdownRow, type BreakdownStat, type ComplianceReport, type DataQualitySummary, type MissingTarget,
+  type ReportAggregates, type ReportCounts, type ReportInput, type ReportOptions, type ReportScope, type ReportSummary,
+  type ViolationRow, type ViolationStat,
+} from './model.js';
+export { recommend, type Recommendation, type RecommendationPriority } from './recommendations.js';
+export { renderReport, REPORT_FORMATS, type ReportFormat } from './render.js';
+export { ageDays, missingRequiredTags } from './untagged.js';

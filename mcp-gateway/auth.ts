@@ -1,0 +1,106 @@
+// API keys for the HTTP gateway: `Authorization: Bearer <key>`. The configuration holds only
+// SHA-256 hashes of the keys; a presented key is hashed and compared to every configured hash in
+// constant time. A key's identity in logs and the audit trail is the start of its hash, never the key.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+
+/** SHA-256 of an API key, lowercase hex: the value to put in http.apiKeyHashes / API_KEY_HASHES. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** The audit actor / rate-limit identity of a key: `key:` plus the first 8 hex characters of its hash. */
+export function keyIdentity(hashHex: string): string {
+  return `key:${hashHex.slice(0, 8)}`;
+}
+
+/**
+ * Whether `candidate` equals one of `known` (equal-length digests), in time independent of where or
+ * whether it matches: every entry is compared with timingSafeEqual, without an early exit.
+ */
+export function constantTimeIncludes(candidate: Buffer, known: readonly Buffer[]): boolean {
+  let found = false;
+  for (const hash of known) {
+    if (hash.length === candidate.length && timingSafeEqual(hash, candidate)) found = true;
+  }
+  return found;
+}
+
+export type AuthFailure = 'missing' | 'malformed' | 'unknown';
+
+export type AuthResult =
+  | { ok: true; actor: string; hash: string }
+  | { ok: false; reason: AuthFailure; message: string };
+
+const FAILURE_MESSAGES: Record<AuthFailure, string> = {
+  missing: 'Unauthorized: missing API key; send "Authorization: Bearer <key>"',
+  malformed: 'Unauthorized: malformed Authorization header; expected "Authorization: Bearer <key>"',
+  unknown: 'Unauthorized: unknown API key',
+};
+
+/** Checks Authorization headers against the configured key hashes. */
+export class ApiKeyVerifier {
+  private readonly hashes: Buffer[];
+
+  constructor(hashHexes: readonly string[]) {
+    this.hashes = hashHexes.map((hex) => {
+      if (!/^[0-9a-f]{64}$/i.test(hex)) throw new Error('an API key hash is not a SHA-256 hex digest (64 hex characters)');
+      return Buffer.from(hex, 'hex');
+    });
+  }
+
+  /** False when no key is configured: the gateway then serves without authentication. */
+  get enabled(): boolean {
+    return this.hashes.length > 0;
+  }
+
+  verify(authorization: string | string[] | undefined): AuthResult {
+    if (authorization === undefined || authorization === '') return this.fail('missing');
+    if (Array.isArray(authorization)) return this.fail('malformed');
+    const match = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i.exec(authorization);
+    if (!match) return this.fail('malformed');
+    const digest = createHash('sha256').update(match[1]!, 'utf8').digest();
+    if (!constantTimeIncludes(digest, this.hashes)) return this.fail('unknown');
+    const hash = digest.toString('hex');
+    return { ok: true, actor: keyIdentity(hash), hash };
+  }
+
+  private fail(reason: AuthFailure): AuthResult {
+    return { ok: false, reason, message: FAILURE_MESSAGES[reason] };
+  }
+}
+
+/** 127.0.0.0/8, ::1 (also bracketed or IPv4-mapped) and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
+export interface HttpAuthSettings {
+  host: string;
+  apiKeyHashes: readonly string[];
+  allowUnauthenticated: boolean;
+}
+
+export type AuthMode = 'api-keys' | 'off-loopback' | 'off-allowed';
+
+export class InsecureBindError extends Error {
+  override name = 'InsecureBindError';
+}
+
+/**
+ * How the gateway authenticates, or an InsecureBindError when it would serve unauthenticated on a
+ * non-loopback host without http.allowUnauthenticated.
+ */
+export function resolveAuthMode(http: HttpAuthSettings): AuthMode {
+  if (http.apiKeyHashes.length > 0) return 'api-keys';
+  if (isLoopbackHost(http.host)) return 'off-loopback';
+  if (http.allowUnauthenticated) return 'off-allowed';
+  throw new InsecureBindError(
+    `refusing to serve MCP on ${http.host} without authentication: no API keys are configured. ` +
+    'Set API_KEY_HASHES (http.apiKeyHashes) to the SHA-256 hashes of your API keys, or bind to 127.0.0.1 (HOST), ' +
+    'or set ALLOW_UNAUTHENTICATED=true (http.allowUnauthenticated) if an authenticating proxy sits in front.');
+}

@@ -1,0 +1,108 @@
+// Output pieces every scan-backed tool shares, so they look alike: the running-scan reply (status,
+// scan_id, progress, next_step) and the data_quality block with failed targets in snake_case,
+// capped and redacted.
+import { z } from 'zod';
+import type { DataQualitySummary, MissingTarget, ReportScope } from '../core/report/index.js';
+import type { ScanRecord } from '../store/index.js';
+import type { ScanProgress } from '../workflows/types.js';
+import type { ToolResult } from './context.js';
+import { redactSecrets } from './errors.js';
+import { progressText } from './scans.js';
+
+const MAX_MISSING_LISTED = 20;
+
+export const progressSchema = z.object({
+  phase: z.string(),
+  shards_done: z.number(), shards_total: z.number(), shards_failed: z.number(),
+  accounts_done: z.number(), accounts_total: z.number(),
+  resources_seen: z.number(), failures: z.number(),
+});
+
+export function progressView(p: ScanProgress): z.infer<typeof progressSchema> {
+  return {
+    phase: p.phase, shards_done: p.shardsDone, shards_total: p.shardsTotal, shards_failed: p.shardsFailed,
+    accounts_done: p.accountsDone, accounts_total: p.accountsTotal, resources_seen: p.resourcesSeen, failures: p.failuresTotal,
+  };
+}
+
+/** Fields at the top of every scan-backed tool's output; the rest is present when status is completed. */
+export const scanStateShape = {
+  status: z.enum(['completed', 'running'])
+    .describe('completed: the result fields are present. running: the scan is still going; only scan_id, progress and next_step are set'),
+  scan_id: z.string().describe('The scan the result comes from, or the running scan to poll (a get_scan_status scan_id)'),
+  progress: progressSchema.optional().describe('How far the running scan is (the same object get_scan_status returns)'),
+  next_step: z.string().optional().describe('What to call next while the scan runs'),
+};
+
+export const missingTargetSchema = z.object({
+  account: z.string().nullable(),
+  region: z.string().nullable(),
+  resource_type: z.string().nullable(),
+  error_type: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+
+export const dataQualitySchema = z.object({
+  status: z.enum(['complete', 'partial', 'unknown'])
+    .describe('complete: every planned target was read. partial: some were not; never present partial figures as complete'),
+  missing_total: z.number().int().describe('Targets (account, region or shard) that could not be read'),
+  missing: z.array(missingTargetSchema).describe(`Up to ${MAX_MISSING_LISTED} of them, with the reason`),
+});
+
+export interface RunningScan {
+  status: 'running';
+  scan_id: string;
+  progress: z.infer<typeof progressSchema>;
+  next_step: string;
+}
+
+/** The handle a tool returns when its scan is still running after the wait. */
+export function runningScan(scanId: string, progress: ScanProgress): ToolResult<RunningScan> {
+  return {
+    structured: {
+      status: 'running',
+      scan_id: scanId,
+      progress: progressView(progress),
+      next_step: 'call get_scan_status with scan_id',
+    },
+    text: `Scan ${scanId} is still running (${progressText(progress)}). Call get_scan_status with scan_id "${scanId}" ` +
+      'until it completes, then call this tool again: it will answer from the stored result.',
+  };
+}
+
+function textOrNull(value: unknown, max = 300): string | null {
+  if (typeof value !== 'string' || value.length === 0) return null;
+  const text = redactSecrets(value);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** The stored data quality of a scan, with failed targets in snake_case and reasons redacted. */
+export function dataQualityOf(scan: ScanRecord): DataQualitySummary {
+  const dq = scan.dataQuality as (ScanRecord['dataQuality'] & { missingTotal?: unknown }) | null;
+  if (!dq || (dq.status !== 'complete' && dq.status !== 'partial')) return { status: 'unknown', missing_total: 0, missing: [] };
+  const missing = Array.isArray(dq.missing) ? dq.missing : [];
+  return {
+    status: dq.status,
+    missing_total: typeof dq.missingTotal === 'number' ? dq.missingTotal : missing.length,
+    missing: missing.slice(0, MAX_MISSING_LISTED).map((item): MissingTarget => {
+      const m = (item && typeof item === 'object' ? item : {}) as Record<string, unknown>;
+      return {
+        account: textOrNull(m.account, 64),
+        region: textOrNull(m.region, 64),
+        resource_type: textOrNull(m.resourceType ?? m.resource_type, 100),
+        error_type: textOrNull(m.errorType ?? m.error_type, 100),
+        reason: textOrNull(m.reason),
+      };
+    }),
+  };
+}
+
+/** The scope a scan stored (a normalised ScanScope), in the report's terms. */
+export function reportScopeOf(scan: ScanRecord): ReportScope {
+  const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : null);
+  return {
+    resource_types: list(scan.scope.resourceTypes) ?? [],
+    accounts: list(scan.scope.accounts),
+    regions: list(scan.scope.regions),
+  };
+}

@@ -1,0 +1,58 @@
+// A completed scan's headline: score, counts, breakdowns and data quality, as scan tools return it.
+import { z } from 'zod';
+import type { ScanRecord } from '../store/index.js';
+import { dataQualityOf, dataQualitySchema } from './scan-output.js';
+
+const breakdown = z.record(z.string(), z.object({ total: z.number(), compliant: z.number() }));
+
+interface StoredTotals {
+  total?: number; compliant?: number; nonCompliant?: number; score?: number;
+  byResourceType?: Record<string, { total: number; compliant: number }>;
+  byAccount?: Record<string, { total: number; compliant: number }>;
+  byRegion?: Record<string, { total: number; compliant: number }>;
+}
+
+export const scanSummarySchema = z.object({
+  scan_id: z.string(),
+  status: z.enum(['completed', 'cancelled', 'failed', 'running']),
+  cached: z.boolean().optional().describe('true: served from a stored scan of the same scope within the cache TTL'),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  compliance_score: z.number().nullable().describe('compliant resources / resources in scope, 0..1'),
+  total_resources: z.number(),
+  compliant_resources: z.number(),
+  non_compliant_resources: z.number(),
+  by_resource_type: breakdown,
+  by_account: breakdown,
+  by_region: breakdown,
+  data_quality: dataQualitySchema,
+});
+
+export function summaryView(scan: ScanRecord, cached?: boolean): z.infer<typeof scanSummarySchema> {
+  const totals = (scan.totals ?? {}) as StoredTotals;
+  return {
+    scan_id: scan.workflowId,
+    status: scan.status,
+    ...(cached === undefined ? {} : { cached }),
+    started_at: scan.startedAt,
+    finished_at: scan.finishedAt,
+    compliance_score: totals.score ?? null,
+    total_resources: totals.total ?? 0,
+    compliant_resources: totals.compliant ?? 0,
+    non_compliant_resources: totals.nonCompliant ?? 0,
+    by_resource_type: totals.byResourceType ?? {},
+    by_account: totals.byAccount ?? {},
+    by_region: totals.byRegion ?? {},
+    data_quality: dataQualityOf(scan),
+  };
+}
+
+export function summaryText(scan: ScanRecord, cached?: boolean): string {
+  const v = summaryView(scan, cached);
+  const score = v.compliance_score === null ? 'n/a' : `${(v.compliance_score * 100).toFixed(1)}%`;
+  const partial = v.data_quality?.status === 'partial'
+    ? ` PARTIAL DATA: ${v.data_quality.missing_total} target(s) could not be read; see data_quality.` : '';
+  return `Compliance ${score}: ${v.compliant_resources} of ${v.total_resources} resources compliant, ` +
+    `${v.non_compliant_resources} non-compliant (scan ${v.scan_id}, ${v.status}${cached ? ', cached' : ''}).${partial}`;
+}
+

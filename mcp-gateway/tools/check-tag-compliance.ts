@@ -1,0 +1,51 @@
+// check_tag_compliance: the headline answer. A fresh stored scan of the same scope answers at
+// once; otherwise a durable scan starts (or is joined) and the call waits up to wait_seconds.
+import { z } from 'zod';
+import { defineTool } from '../context.js';
+import { runningScan, scanStateShape } from '../scan-output.js';
+import { scanSummarySchema, summaryText, summaryView } from '../scan-views.js';
+import { resolveScan, scopeOf, scopeParams, waitParams } from '../scans.js';
+import { pageParams, severityParam, violationPage, violationSchema } from '../violations.js';
+
+export const checkTagCompliance = defineTool({
+  name: 'check_tag_compliance',
+  title: 'Check tag compliance',
+  description:
+    'Scans resources in scope against the tagging policy and returns the compliance score (compliant / total), ' +
+    'counts, breakdowns by resource type, account and region, and the violations (paged: pass next_cursor back as ' +
+    'cursor). Any scope works, up to the whole organisation in one call: there is no need to batch resource types. ' +
+    'A stored result of the same scope younger than the cache TTL (1 h) is returned at once (cached: true) unless ' +
+    'force_refresh. Otherwise a durable scan runs; if it takes longer than wait_seconds, the reply has status ' +
+    '"running" and a scan_id: call get_scan_status with it later. Always read data_quality: "partial" means some ' +
+    'accounts or regions could not be read. store_snapshot: true keeps the result for get_violation_history. ' +
+    'Call get_tagging_policy first to explain what the rules are.',
+  inputSchema: z.object({
+    ...scopeParams,
+    ...waitParams,
+    ...pageParams,
+    severity: severityParam,
+    store_snapshot: z.boolean().default(false).describe('Keep this result in history and trends'),
+    force_refresh: z.boolean().default(false).describe('Ignore a cached result and scan again'),
+  }).strict(),
+  outputSchema: z.object({
+    ...scanStateShape,
+    status: z.enum(['completed', 'cancelled', 'failed', 'running']),
+    scan: scanSummarySchema.optional(),
+    violations: z.array(violationSchema).optional(),
+    next_cursor: z.string().nullable().optional(),
+  }),
+  annotations: { title: 'Check tag compliance', readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  async handler(ctx, input) {
+    const scope = scopeOf(input);
+    const outcome = await resolveScan(ctx, {
+      scope, forceRefresh: input.force_refresh, storeSnapshot: input.store_snapshot, waitSeconds: input.wait_seconds,
+    });
+    if (outcome.state === 'running') return runningScan(outcome.scanId, outcome.progress);
+    const page = await violationPage(ctx.store, outcome.scan.id, { severity: input.severity, limit: input.limit, cursor: input.cursor });
+    return {
+      structured: { status: outcome.scan.status, scan_id: outcome.scan.workflowId, scan: summaryView(outcome.scan, outcome.cached), ...page },
+      text: `${summaryText(outcome.scan, outcome.cached)} Showing ${page.violations.length} violation(s)` +
+        `${page.next_cursor ? '; more with next_cursor' : ''}.`,
+    };
+  },
+});

@@ -1,0 +1,112 @@
+// generate_compliance_report: a scan's compliance report (score, breakdowns, violation rankings,
+// recommendations) rendered as json, markdown, csv or html.
+import { z } from 'zod';
+import { buildReport, percent, renderReport, REPORT_FORMATS } from '../../core/report/index.js';
+import { defineTool } from '../context.js';
+import { dataQualityOf, dataQualitySchema, reportScopeOf, runningScan, scanStateShape } from '../scan-output.js';
+import { resolveScan, scopeOf, scopeParams, waitParams } from '../scans.js';
+
+const violationSchema = z.object({
+  tag: z.string().describe('Tag key as the policy spells it'),
+  kind: z.string().describe('missing_required_tag, invalid_value, invalid_format, empty_value, wrong_key_case or key_case_mismatch'),
+  severity: z.string(),
+  resources: z.number().int().describe('Resources with this finding'),
+  non_compliant_resources: z.number().int(),
+  monthly_cost: z.number().nullable().describe('Known monthly cost (USD) of the non-compliant ones; null when unknown'),
+});
+
+const summarySchema = z.object({
+  compliance_score: z.number().describe('compliant / total, 0..1 (1 when nothing is in scope)'),
+  total_resources: z.number().int(),
+  compliant: z.number().int(),
+  non_compliant: z.number().int(),
+  never_tagged: z.number().int().describe('Resources with no tags at all'),
+  missing_required_tags: z.number().int().describe('Resources missing at least one required tag'),
+  findings: z.number().int().describe('Findings of every kind, warnings included'),
+  resources_with_cost: z.number().int(),
+  total_monthly_cost: z.number().nullable().describe('USD, over resources with a known cost; null when none is known'),
+  non_compliant_monthly_cost: z.number().nullable(),
+});
+
+const TOP_VIOLATIONS = 10;
+
+export const generateComplianceReport = defineTool({
+  name: 'generate_compliance_report',
+  title: 'Generate compliance report',
+  description:
+    'Builds a compliance report from the scan of the given scope: the compliance score (compliant / total), counts, ' +
+    'breakdowns by resource type, account and region, the top violations by count (tag + kind) and by the monthly ' +
+    'cost of the non-compliant resources (when costs are known), and prioritised recommendations. format picks the ' +
+    'rendering returned in `report`: json (default), markdown, csv (one table; formula-safe) or html (standalone ' +
+    'page); the structured fields (summary, top_violations, recommendations, data_quality) are the same for every ' +
+    'format. A recent stored scan of the same scope answers at once; otherwise a scan starts and the call waits up to ' +
+    'wait_seconds, returning status "running" with a scan_id to poll with get_scan_status if it is not done. ' +
+    'If data_quality.status is "partial", some accounts or regions could not be read: say so with the figures.',
+  inputSchema: z.object({
+    ...scopeParams,
+    ...waitParams,
+    format: z.enum(REPORT_FORMATS).default('json').describe('Rendering of `report`: json, markdown, csv or html'),
+    include_recommendations: z.boolean().default(true).describe('Add prioritised recommendations'),
+    force_refresh: z.boolean().default(false).describe('Run a new scan even when a recent result of this scope is stored'),
+  }).strict(),
+  outputSchema: z.object({
+    ...scanStateShape,
+    format: z.enum(REPORT_FORMATS).optional(),
+    report: z.string().optional().describe('The rendered report in the requested format'),
+    cached: z.boolean().optional().describe('True when a stored scan answered without a new scan'),
+    scan_finished_at: z.string().nullable().optional(),
+    summary: summarySchema.optional(),
+    top_violations: z.array(violationSchema).optional().describe(`Up to ${TOP_VIOLATIONS}, most resources first`),
+    top_violations_by_cost: z.array(violationSchema).optional().describe('Costliest first; empty when costs are unknown'),
+    recommendations: z.array(z.object({
+      priority: z.enum(['high', 'medium', 'low']),
+      category: z.string(),
+      message: z.string(),
+    })).optional(),
+    data_quality: dataQualitySchema.optional(),
+  }),
+  annotations: { title: 'Generate compliance report', readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  async handler(ctx, input) {
+    const outcome = await resolveScan(ctx, { scope: scopeOf(input), forceRefresh: input.force_refresh, waitSeconds: input.wait_seconds });
+    if (outcome.state === 'running') return runningScan(outcome.scanId, outcome.progress);
+    const { scan, cached } = outcome;
+    const aggregates = await ctx.store.reportAggregates(scan.id);
+    const report = buildReport({
+      ...aggregates,
+      scanId: scan.workflowId,
+      finishedAt: scan.finishedAt,
+      policyVersionId: scan.policyVersionId,
+      scope: reportScopeOf(scan),
+      dataQuality: dataQualityOf(scan),
+    }, { generatedAt: new Date(), includeRecommendations: input.include_recommendations, topN: TOP_VIOLATIONS });
+
+    const s = report.summary;
+    const top = report.top_violations_by_count[0];
+    const text = [
+      `Compliance ${percent(s.compliance_score)}: ${s.compliant} of ${s.total_resources} resources compliant in scan ${scan.workflowId}` +
+        `${cached ? ' (stored result)' : ''}; ${s.never_tagged} with no tags at all.`,
+      top ? `Top violation: ${top.kind} "${top.tag}" on ${top.resources} resource(s).` : 'No violations.',
+      report.recommendations.length ? `${report.recommendations.length} recommendation(s).` : '',
+      report.data_quality.status !== 'complete'
+        ? `Warning: data quality is ${report.data_quality.status} (${report.data_quality.missing_total} target(s) not read); figures may undercount.`
+        : '',
+      `The ${input.format} report is in the report field.`,
+    ].filter(Boolean).join(' ');
+    return {
+      structured: {
+        status: 'completed' as const,
+        scan_id: scan.workflowId,
+        format: input.format,
+        report: renderReport(report, input.format),
+        cached,
+        scan_finished_at: scan.finishedAt,
+        summary: s,
+        top_violations: report.top_violations_by_count,
+        top_violations_by_cost: report.top_violations_by_cost,
+        recommendations: report.recommendations,
+        data_quality: report.data_quality,
+      },
+      text,
+    };
+  },
+});

@@ -1,0 +1,40 @@
+// get_scan_status: a scan's progress while it runs, its result once done.
+import { z } from 'zod';
+import { defineTool } from '../context.js';
+import { runningScan, scanStateShape } from '../scan-output.js';
+import { scanSummarySchema, summaryText, summaryView } from '../scan-views.js';
+import { awaitScan } from '../scans.js';
+import { pageParams, severityParam, violationPage, violationSchema } from '../violations.js';
+import { scanIdParam } from './scan-id.js';
+
+export const getScanStatus = defineTool({
+  name: 'get_scan_status',
+  title: 'Get scan status',
+  description:
+    'Progress of a scan (shards done/total, accounts, resources seen, failures) while it runs; its full result ' +
+    '(score, counts, breakdowns, data_quality, a page of violations) once it is done. wait_seconds (default 0) waits ' +
+    'for completion up to that long, sending progress notifications.',
+  inputSchema: z.object({
+    scan_id: scanIdParam,
+    wait_seconds: z.number().min(0).max(300).default(0).describe('Wait up to this long for the scan to finish'),
+    ...pageParams,
+    severity: severityParam,
+  }).strict(),
+  outputSchema: z.object({
+    ...scanStateShape,
+    status: z.enum(['completed', 'cancelled', 'failed', 'running']),
+    scan: scanSummarySchema.optional(),
+    violations: z.array(violationSchema).optional(),
+    next_cursor: z.string().nullable().optional(),
+  }),
+  annotations: { title: 'Get scan status', readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  async handler(ctx, input) {
+    const outcome = await awaitScan(ctx, input.scan_id, input.wait_seconds);
+    if (outcome.state === 'running') return runningScan(outcome.scanId, outcome.progress);
+    const page = await violationPage(ctx.store, outcome.scan.id, { severity: input.severity, limit: input.limit, cursor: input.cursor });
+    return {
+      structured: { status: outcome.scan.status, scan_id: outcome.scan.workflowId, scan: summaryView(outcome.scan), ...page },
+      text: summaryText(outcome.scan),
+    };
+  },
+});

@@ -1,0 +1,241 @@
+// The scan tools end to end, through real MCP clients over Streamable HTTP and stdio, against
+// the moto-backed stack: Temporal dev server, PostgreSQL, a worker process, and the gateway.
+// Numbers are checked against what the seeder created.
+import path from 'node:path';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema, type Config } from '../../config/index.js';
+import { createLogger } from '../../config/logger.js';
+import { connectTemporal, openStore, type StoreHandle, type TemporalHandle } from '../../cli/runtime.js';
+import { createHttpGateway } from '../../mcp-gateway/http.js';
+import type { DevServer } from '../../worker/dev-server.js';
+import { REPO_ROOT } from '../../worker/temporal-cli.js';
+import { expectedTotals, SCAN_POLICY_PATH, seedOrg, SEEDED_TYPES, type SeededOrg } from '../support/aws-seed.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
+import { startTestTemporal } from '../support/temporal.js';
+import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+
+type Structured = Record<string, unknown>;
+interface ScanView { scan_id: string; cached?: boolean; total_resources: number; compliant_resources: number; non_compliant_resources: number;
+  compliance_score: number; by_account: Record<string, unknown>; by_resource_type: Record<string, unknown>; data_quality: { status: string } }
+
+describe('MCP gateway scan tools on the moto-backed stack', () => {
+  let temporalServer: DevServer;
+  let database: TestDatabase;
+  let moto: MotoServer;
+  let proxy: FaultProxy;
+  let org: SeededOrg;
+  let worker: WorkerProcess;
+  let temporal: TemporalHandle;
+  let store: StoreHandle;
+  let app: FastifyInstance;
+  let baseUrl: string;
+  let config: Config;
+  let env: Record<string, string>;
+  const clients: McpClient[] = [];
+
+  beforeAll(async () => {
+    [temporalServer, database, moto] = await Promise.all([startTestTemporal(), createTestDatabase(), startMoto()]);
+    org = await seedOrg(moto.endpoint);
+    proxy = await startFaultProxy(moto.endpoint, []);
+    env = {
+      TEMPORAL_ADDRESS: temporalServer.address,
+      TEMPORAL_TASK_QUEUE: `gw-${process.pid}`,
+      DATABASE_URL: database.url,
+      POLICY_PATH: path.join(REPO_ROOT, SCAN_POLICY_PATH),
+      AWS_ENDPOINT_URL: proxy.endpoint,
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    };
+    worker = spawnWorker(env);
+    config = configSchema.parse({
+      temporal: { address: env.TEMPORAL_ADDRESS, taskQueue: env.TEMPORAL_TASK_QUEUE },
+      database: { url: database.url },
+      policy: { path: env.POLICY_PATH },
+      gateway: { sessionCallBudget: 1000, maxIdenticalCalls: 50 },
+      logLevel: 'silent',
+    });
+    const logger = createLogger('silent');
+    temporal = await connectTemporal(config, logger, false);
+    store = await openStore(config, logger);
+    app = await createHttpGateway({ config, store: store.store, temporal: temporal.client, logger }, { dbKind: store.db.kind });
+    baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+
+  afterEach(() => proxy.setRules([]));
+
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    await app?.close();
+    await worker?.kill();
+    await store?.close();
+    await temporal?.close();
+    await proxy?.stop();
+    await Promise.all([moto?.stop(), temporalServer?.stop()]);
+    await database?.drop();
+  });
+
+  async function http(): Promise<McpClient> {
+    const client = new McpClient({ name: 'gateway-e2e', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`)));
+    clients.push(client);
+    return client;
+  }
+
+  async function call(client: McpClient, name: string, args: Structured, onprogress?: (p: { progress: number; total?: number; message?: string }) => void) {
+    const result = await client.callTool({ name, arguments: args }, undefined, onprogress ? { onprogress, timeout: 120_000 } : { timeout: 120_000 }) as CallToolResult;
+    return result;
+  }
+
+  const fullScope = () => ({ accounts: org.accounts, regions: org.regions, resource_types: [...SEEDED_TYPES] });
+  const expectedViolations = () => org.resources.reduce((n, r) => n + r.expectedKinds.length, 0);
+
+  it('lists every scan tool with input and output schemas and annotations', async () => {
+    const { tools } = await (await http()).listTools();
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    for (const name of ['check_tag_compliance', 'get_tagging_policy', 'start_compliance_scan', 'get_scan_status', 'list_scans', 'cancel_scan']) {
+      const tool = byName.get(name);
+      expect(tool, name).toBeDefined();
+      expect(tool!.outputSchema, name).toBeDefined();
+      expect(typeof tool!.annotations?.readOnlyHint, name).toBe('boolean');
+    }
+    expect(byName.get('check_tag_compliance')!.inputSchema.properties).toHaveProperty('wait_seconds');
+    expect(byName.get('check_tag_compliance')!.inputSchema.properties).toHaveProperty('resource_types');
+  });
+
+  it('check_tag_compliance scans, pages every violation, then serves the same scope from cache', async () => {
+    const client = await http();
+    const expected = expectedTotals(org);
+    const first = await call(client, 'check_tag_compliance', { ...fullScope(), wait_seconds: 120, limit: 20 });
+    expect(first.isError, JSON.stringify(first.content)).toBeFalsy();
+    const s = first.structuredContent as { status: string; scan: ScanView; violations: unknown[]; next_cursor: string | null };
+    expect(s.status).toBe('completed');
+    expect(s.scan).toMatchObject({ cached: false, total_resources: expected.total, compliant_resources: expected.compliant,
+      non_compliant_resources: expected.nonCompliant, by_account: expected.byAccount, by_resource_type: expected.byResourceType,
+      data_quality: { status: 'complete' } });
+    expect(s.scan.compliance_score).toBeCloseTo(expected.compliant / expected.total, 6);
+
+    // Page through all violations with the cursor: each finding exactly once.
+    const seen: string[] = [];
+    let page = s;
+    for (;;) {
+      seen.push(...(page.violations as { resource_id: string; kind: string; tag: string }[]).map((v) => `${v.resource_id}|${v.kind}|${v.tag}`));
+      if (!page.next_cursor) break;
+      const next = await call(client, 'check_tag_compliance', { ...fullScope(), limit: 20, cursor: page.next_cursor });
+      page = next.structuredContent as typeof s;
+    }
+    expect(seen.length).toBe(expectedViolations());
+    expect(new Set(seen).size).toBe(seen.length);
+
+    const started = performance.now();
+    const second = await call(client, 'check_tag_compliance', { ...fullScope(), resource_types: [...SEEDED_TYPES].reverse() });
+    const cached = second.structuredContent as { scan: ScanView };
+    expect(cached.scan.cached).toBe(true);
+    expect(cached.scan.scan_id).toBe(s.scan.scan_id);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(second._meta?.correlation_id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const audit = await store.store.listAudit({ limit: 50 });
+    expect(audit.filter((a) => a.tool === 'check_tag_compliance').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('returns a handle with progress when a scan outlasts wait_seconds, and get_scan_status later returns the result', async () => {
+    proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 1000 } }]);
+    const client = await http();
+    const progress: { progress: number; total?: number; message?: string }[] = [];
+    const started = performance.now();
+    let firstProgressAt: number | undefined;
+    const reply = await call(client, 'check_tag_compliance', { ...fullScope(), force_refresh: true, wait_seconds: 3 }, (p) => {
+      firstProgressAt ??= performance.now() - started;
+      progress.push(p);
+    });
+    const s = reply.structuredContent as { status: string; scan_id: string; next_step: string };
+    expect(s.status).toBe('running');
+    expect(s.next_step).toMatch(/get_scan_status/);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(firstProgressAt).toBeLessThan(2000);
+    expect(progress.at(-1)!.message).toMatch(/shards/);
+
+    proxy.setRules([]);
+    const status = await call(client, 'get_scan_status', { scan_id: s.scan_id, wait_seconds: 120 });
+    const done = status.structuredContent as { status: string; scan: ScanView };
+    expect(done.status).toBe('completed');
+    expect(done.scan.total_resources).toBe(expectedTotals(org).total);
+    expect(done.scan.scan_id).toBe(s.scan_id);
+  });
+
+  it('joins one workflow for two concurrent identical start_compliance_scan calls', async () => {
+    const [a, b] = await Promise.all([http(), http()]);
+    const scope = { accounts: [org.accounts[0]!], regions: [org.regions[1]!], resource_types: ['lambda:function'] };
+    const [ra, rb] = await Promise.all([call(a, 'start_compliance_scan', scope), call(b, 'start_compliance_scan', scope)]);
+    const sa = ra.structuredContent as { scan_id: string; workflow_run_id: string };
+    const sb = rb.structuredContent as { scan_id: string; workflow_run_id: string };
+    expect(sa.scan_id).toBe(sb.scan_id);
+    expect(sa.workflow_run_id).toBe(sb.workflow_run_id);
+    const done = (await call(a, 'get_scan_status', { scan_id: sa.scan_id, wait_seconds: 60 })).structuredContent as { scan: ScanView };
+    expect(done.scan.total_resources).toBe(org.resources.filter((r) => r.account === org.accounts[0] && r.region === org.regions[1] && r.type === 'lambda:function').length);
+
+    const listed = (await call(a, 'list_scans', { limit: 10 })).structuredContent as { scans: { scan_id: string }[] };
+    expect(listed.scans.map((x) => x.scan_id)).toContain(sa.scan_id);
+  });
+
+  it('cancels a running scan', async () => {
+    proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 1000 } }]);
+    const client = await http();
+    const started = (await call(client, 'start_compliance_scan', { ...fullScope(), force_refresh: true })).structuredContent as { scan_id: string };
+    const cancelled = await call(client, 'cancel_scan', { scan_id: started.scan_id, reason: 'test' });
+    expect(cancelled.isError, JSON.stringify(cancelled.content)).toBeFalsy();
+    const status = (await call(client, 'get_scan_status', { scan_id: started.scan_id, wait_seconds: 60 })).structuredContent as { status: string; scan: ScanView };
+    expect(status.status).toBe('cancelled');
+    expect(status.scan.data_quality.status).toBe('partial');
+    const again = await call(client, 'cancel_scan', { scan_id: started.scan_id });
+    expect(again.isError).toBe(true);
+    expect(JSON.stringify(again.content)).toMatch(/not running/);
+  });
+
+  it('refuses bad input, naming the field', async () => {
+    const client = await http();
+    const badType = await call(client, 'check_tag_compliance', { resource_types: ['not a type'] });
+    expect(badType.isError).toBe(true);
+    expect(JSON.stringify(badType.content)).toMatch(/resource_types.*service:kind/);
+    const badScan = await call(client, 'get_scan_status', { scan_id: '../../etc/passwd' });
+    expect(badScan.isError).toBe(true);
+    expect(JSON.stringify(badScan.content)).toMatch(/scan_id/);
+    const unknown = await call(client, 'get_scan_status', { scan_id: 'scan-adhoc-000000000000-20200101T0000Z' });
+    expect(unknown.isError).toBe(true);
+    expect(JSON.stringify(unknown.content)).toMatch(/no scan with id/);
+  });
+
+  it('over stdio: serves the cached result, and enforces loop detection and the session budget', async () => {
+    const client = new McpClient({ name: 'gateway-e2e-stdio', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({
+      command: process.execPath,
+      args: [path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), 'stdio'],
+      env: { ...process.env as Record<string, string>, ...env, LOG_LEVEL: 'warn', MAX_IDENTICAL_CALLS: '3', SESSION_CALL_BUDGET: '6' },
+      stderr: 'pipe',
+    }));
+    clients.push(client);
+    const cached = await call(client, 'check_tag_compliance', fullScope());
+    expect((cached.structuredContent as { scan: ScanView }).scan).toMatchObject({ cached: true, total_resources: expectedTotals(org).total });
+
+    for (let i = 0; i < 3; i++) expect((await call(client, 'get_tagging_policy', {})).isError).toBeFalsy();
+    const loop = await call(client, 'get_tagging_policy', {});
+    expect(loop.isError).toBe(true);
+    expect(JSON.stringify(loop.content)).toMatch(/loop detected/);
+
+    expect((await call(client, 'list_scans', { limit: 1 })).isError).toBeFalsy();
+    expect((await call(client, 'list_scans', { limit: 2 })).isError).toBeFalsy();
+    const over = await call(client, 'list_scans', { limit: 3 });
+    expect(over.isError).toBe(true);
+    expect(JSON.stringify(over.content)).toMatch(/session budget exhausted: 6 tool calls/);
+    const refused = (await store.store.listAudit({ limit: 20 })).filter((a) => a.outcome === 'refused');
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+  });
+});
