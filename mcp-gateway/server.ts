@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayDeps, ToolDefinition } from './context.js';
-import { publicMessage, ToolError } from './errors.js';
+import { publicMessage, redactSecrets, ToolError } from './errors.js';
 import { redactParams } from './redact.js';
 import { SessionGuard } from './session-guard.js';
 import { TOOLS } from './tools/index.js';
@@ -22,11 +22,13 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 export function createMcpServer(deps: GatewayDeps, session: SessionInfo = {}, tools: ToolDefinition[] = TOOLS): McpServer {
   const guard = new SessionGuard(deps.config.gateway);
   const server = new McpServer(SERVER_INFO, {
-    capabilities: { tools: {}, logging: {} },
+    // `tools` is declared by the first registerTool, after auditCallsRefusedBySdk is in place.
+    capabilities: { logging: {} },
     instructions:
       'FinOps tag compliance. Call get_tagging_policy to see what is required; compliance scans run as durable ' +
       'workflows, so long scans return a handle instead of timing out.',
   });
+  auditCallsRefusedBySdk(server, deps, session);
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -41,6 +43,55 @@ export function createMcpServer(deps: GatewayDeps, session: SessionInfo = {}, to
     );
   }
   return server;
+}
+
+/**
+ * The SDK answers some calls before any tool handler runs: arguments that fail the input schema,
+ * unknown tools. Those replies get a correlation id and an audit row too. The SDK installs its
+ * tools/call handler when the first tool is registered; this wraps it as it is installed.
+ */
+function auditCallsRefusedBySdk(server: McpServer, deps: GatewayDeps, session: SessionInfo): void {
+  const lowLevel = server.server;
+  const install = lowLevel.setRequestHandler.bind(lowLevel);
+  lowLevel.setRequestHandler = ((schema: typeof CallToolRequestSchema, handler: (req: unknown, extra: Extra) => Promise<CallToolResult>) => {
+    if (schema !== CallToolRequestSchema) return install(schema, handler as never);
+    return install(schema, async (request, extra) => {
+      const started = performance.now();
+      const result = await handler(request, extra);
+      if (!result.isError || result._meta?.correlation_id) return result;
+      const correlationId = randomUUID();
+      const error = redactSecrets(result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')).slice(0, 2000);
+      await writeAudit(deps, session, {
+        tool: String(request.params.name).slice(0, 200), input: request.params.arguments, outcome: 'invalid',
+        durationMs: Math.round(performance.now() - started), correlationId, error,
+      });
+      return { isError: true, content: [{ type: 'text', text: `${error} (correlation id ${correlationId})` }], _meta: { correlation_id: correlationId } };
+    });
+  }) as typeof lowLevel.setRequestHandler;
+}
+
+interface AuditFacts {
+  tool: string;
+  input: unknown;
+  outcome: string;
+  durationMs: number;
+  correlationId: string;
+  error?: string;
+}
+
+async function writeAudit(deps: GatewayDeps, session: SessionInfo, facts: AuditFacts): Promise<void> {
+  await deps.store
+    .recordAudit({
+      actor: session.actor ?? null,
+      sessionId: session.sessionId ?? null,
+      tool: facts.tool,
+      params: redactParams(facts.input),
+      outcome: facts.outcome,
+      durationMs: facts.durationMs,
+      correlationId: facts.correlationId,
+      error: facts.error ?? null,
+    })
+    .catch((auditErr: unknown) => deps.logger.error({ err: auditErr, correlationId: facts.correlationId }, 'audit log write failed'));
 }
 
 /** Progress notifications for the request's progress token, if the client sent one. */
@@ -85,17 +136,6 @@ async function callTool(deps: GatewayDeps, session: SessionInfo, guard: SessionG
   } finally {
     const durationMs = Math.round(performance.now() - started);
     logger.info({ outcome, durationMs }, 'tool call');
-    await deps.store
-      .recordAudit({
-        actor: session.actor ?? null,
-        sessionId: session.sessionId ?? null,
-        tool: tool.name,
-        params: redactParams(input),
-        outcome,
-        durationMs,
-        correlationId,
-        error: error ?? null,
-      })
-      .catch((auditErr: unknown) => logger.error({ err: auditErr }, 'audit log write failed'));
+    await writeAudit(deps, session, { tool: tool.name, input, outcome, durationMs, correlationId, error });
   }
 }

@@ -205,6 +205,14 @@ describe('MCP gateway scan tools on the moto-backed stack', () => {
     const badType = await call(client, 'check_tag_compliance', { resource_types: ['not a type'] });
     expect(badType.isError).toBe(true);
     expect(JSON.stringify(badType.content)).toMatch(/resource_types.*service:kind/);
+    // Refused by the SDK's schema check before any handler ran: still a correlation id and an audit row.
+    const badLimit = await call(client, 'check_tag_compliance', { resource_types: ['ec2:instance'], limit: 0 });
+    expect(badLimit.isError).toBe(true);
+    expect(JSON.stringify(badLimit.content)).toMatch(/limit/);
+    const correlationId = badLimit._meta?.correlation_id as string;
+    expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    const row = (await store.store.listAudit({ limit: 50 })).find((a) => a.correlationId === correlationId);
+    expect(row).toMatchObject({ tool: 'check_tag_compliance', outcome: 'invalid' });
     const badScan = await call(client, 'get_scan_status', { scan_id: '../../etc/passwd' });
     expect(badScan.isError).toBe(true);
     expect(JSON.stringify(badScan.content)).toMatch(/scan_id/);

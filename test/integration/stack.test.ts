@@ -194,7 +194,9 @@ describe('foundation stack', () => {
     const tools = audit.map((a) => a.tool);
     expect(tools.filter((t) => t === 'get_tagging_policy').length).toBeGreaterThanOrEqual(2);
     expect(audit.some((a) => a.sessionId?.startsWith('stdio-'))).toBe(true);
-    expect(audit.every((a) => a.outcome === 'ok' && a.sessionId)).toBe(true);
+    expect(audit.every((a) => a.sessionId)).toBe(true);
+    // The call with a bogus argument, refused by the input schema, is audited as invalid.
+    expect(audit.filter((a) => a.outcome !== 'ok').map((a) => [a.outcome, a.params])).toEqual([['invalid', { bogus: 1 }]]);
     expect(audit.every((a) => /^[0-9a-f-]{36}$/.test(a.correlationId ?? ''))).toBe(true);
   });
 });
