@@ -146,6 +146,28 @@ describe('MCP gateway scan tools on the moto-backed stack', () => {
     expect(audit.filter((a) => a.tool === 'check_tag_compliance').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('reports untagged resources, a report and history that agree with the seeded inventory', async () => {
+    const client = await http();
+    const expected = expectedTotals(org);
+    const untagged = (await call(client, 'find_untagged_resources', { ...fullScope(), limit: 1000 })).structuredContent as {
+      status: string; cached: boolean; total_untagged: number; never_tagged: number; resources_scanned: number; resources: { arn: string }[] };
+    const missing = org.resources.filter((r) => r.expectedKinds.includes('missing_required_tag'));
+    expect(untagged).toMatchObject({ status: 'completed', cached: true, resources_scanned: expected.total, total_untagged: missing.length,
+      never_tagged: org.resources.filter((r) => r.variant === 'never_tagged').length });
+    expect(untagged.resources.map((r) => r.arn).sort()).toEqual(missing.map((r) => r.arn).sort());
+
+    const report = (await call(client, 'generate_compliance_report', { ...fullScope(), format: 'markdown' })).structuredContent as { report: string };
+    expect(report.report).toContain(`${expected.compliant}`);
+    expect(report.report).toContain(`${expected.total}`);
+
+    const snapshot = await call(client, 'check_tag_compliance', { ...fullScope(), store_snapshot: true, wait_seconds: 120 });
+    expect((snapshot.structuredContent as { scan: ScanView }).scan.cached).toBe(false);
+    const history = (await call(client, 'get_violation_history', { days_back: 1 })).structuredContent as {
+      points: { total: number; compliant: number }[]; snapshots: number };
+    expect(history.snapshots).toBe(1);
+    expect(history.points).toMatchObject([{ total: expected.total, compliant: expected.compliant }]);
+  });
+
   it('returns a handle with progress when a scan outlasts wait_seconds, and get_scan_status later returns the result', async () => {
     proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 1000 } }]);
     const client = await http();
