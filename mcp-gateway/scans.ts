@@ -92,15 +92,25 @@ export async function resolveScan(ctx: ToolContext, req: ScanRequest): Promise<S
 
 /** Waits up to waitSeconds for the workflow, sending progress notifications meanwhile. */
 export async function awaitScan(ctx: ToolContext, workflowId: string, waitSeconds: number): Promise<ScanOutcome> {
+  // The long poll for the result is aborted when we return, so a scan still running leaves no
+  // call behind on the shared Temporal connection.
+  const abort = new AbortController();
+  try {
+    return await waitForScan(ctx, workflowId, waitSeconds, abort.signal);
+  } finally {
+    abort.abort();
+  }
+}
+
+async function waitForScan(ctx: ToolContext, workflowId: string, waitSeconds: number, signal: AbortSignal): Promise<ScanOutcome> {
   const handle = ctx.temporal.workflow.getHandle(workflowId);
   const deadline = Date.now() + waitSeconds * 1000;
   let result: ComplianceScanResult | undefined;
   let notFound = false;
-  const done = handle.result().then((r: ComplianceScanResult) => { result = r; }, (err: unknown) => {
-    notFound = err instanceof WorkflowNotFoundError;
-  });
   let finished = false;
-  void done.then(() => { finished = true; });
+  const done = ctx.temporal.withAbortSignal(signal, () => handle.result()).then((r: ComplianceScanResult) => { result = r; }, (err: unknown) => {
+    notFound = err instanceof WorkflowNotFoundError;
+  }).finally(() => { finished = true; });
   for (;;) {
     const progress = await scanProgress(ctx.temporal, workflowId).catch(() => undefined);
     if (progress) await ctx.progress(progress.shardsDone, progress.shardsTotal || undefined, progressText(progress));

@@ -8,6 +8,7 @@ import type { GatewayDeps, ToolDefinition } from './context.js';
 import { publicMessage, redactSecrets, ToolError } from './errors.js';
 import { redactParams } from './redact.js';
 import { SessionGuard } from './session-guard.js';
+import { routeScanTasks, SCAN_TASK_CAPABILITIES, ScanTaskStore } from './tasks/index.js';
 import { TOOLS } from './tools/index.js';
 
 export const SERVER_INFO = { name: 'finops-tag-compliance', version: '0.1.0' };
@@ -23,11 +24,14 @@ export function createMcpServer(deps: GatewayDeps, session: SessionInfo = {}, to
   const guard = new SessionGuard(deps.config.gateway);
   const server = new McpServer(SERVER_INFO, {
     // `tools` is declared by the first registerTool, after auditCallsRefusedBySdk is in place.
-    capabilities: { logging: {} },
+    capabilities: { logging: {}, tasks: SCAN_TASK_CAPABILITIES },
+    // MCP tasks (experimental): scan workflows in Temporal, readable from any replica.
+    taskStore: new ScanTaskStore(deps),
     instructions:
       'FinOps tag compliance. Call get_tagging_policy to see what is required; compliance scans run as durable ' +
       'workflows, so long scans return a handle instead of timing out.',
   });
+  routeScanTasks(server, tools, (tool, input, extra) => callTool(deps, session, guard, tool, input, extra));
   auditCallsRefusedBySdk(server, deps, session);
   for (const tool of tools) {
     server.registerTool(

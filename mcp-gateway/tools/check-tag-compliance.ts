@@ -5,6 +5,7 @@ import { defineTool } from '../context.js';
 import { runningScan, scanStateShape } from '../scan-output.js';
 import { scanSummarySchema, summaryText, summaryView } from '../scan-views.js';
 import { resolveScan, scopeOf, scopeParams, waitParams } from '../scans.js';
+import type { ScanRecord, Store } from '../../store/index.js';
 import { pageParams, severityParam, violationPage, violationSchema } from '../violations.js';
 
 export const checkTagCompliance = defineTool({
@@ -41,11 +42,18 @@ export const checkTagCompliance = defineTool({
       scope, forceRefresh: input.force_refresh, storeSnapshot: input.store_snapshot, waitSeconds: input.wait_seconds,
     });
     if (outcome.state === 'running') return runningScan(outcome.scanId, outcome.progress);
-    const page = await violationPage(ctx.store, outcome.scan.id, { severity: input.severity, limit: input.limit, cursor: input.cursor });
-    return {
-      structured: { status: outcome.scan.status, scan_id: outcome.scan.workflowId, scan: summaryView(outcome.scan, outcome.cached), ...page },
-      text: `${summaryText(outcome.scan, outcome.cached)} Showing ${page.violations.length} violation(s)` +
-        `${page.next_cursor ? '; more with next_cursor' : ''}.`,
-    };
+    return completedCheck(ctx.store, outcome.scan, outcome.cached, { severity: input.severity, limit: input.limit, cursor: input.cursor });
   },
 });
+
+/** The reply for a finished scan: summary plus a page of violations (also the result of a check task). */
+export async function completedCheck(store: Store, scan: ScanRecord, cached: boolean, paging: CheckPaging) {
+  const page = await violationPage(store, scan.id, paging);
+  return {
+    structured: { status: scan.status, scan_id: scan.workflowId, scan: summaryView(scan, cached), ...page },
+    text: `${summaryText(scan, cached)} Showing ${page.violations.length} violation(s)` +
+      `${page.next_cursor ? '; more with next_cursor' : ''}.`,
+  };
+}
+
+export type CheckPaging = Parameters<typeof violationPage>[2];
