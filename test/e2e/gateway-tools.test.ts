@@ -8,64 +8,36 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema, type Config } from '../../config/index.js';
 import { createLogger } from '../../config/logger.js';
 import { connectTemporal, openStore, type StoreHandle, type TemporalHandle } from '../../cli/runtime.js';
 import { createHttpGateway } from '../../mcp-gateway/http.js';
-import type { DevServer } from '../../worker/dev-server.js';
 import { REPO_ROOT } from '../../worker/temporal-cli.js';
-import { expectedTotals, SCAN_POLICY_PATH, seedOrg, SEEDED_TYPES, type SeededOrg } from '../support/aws-seed.js';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
-import { startTestTemporal } from '../support/temporal.js';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+import { expectedTotals, SEEDED_TYPES, type SeededOrg } from '../support/aws-seed.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
+import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
 
 type Structured = Record<string, unknown>;
 interface ScanView { scan_id: string; cached?: boolean; total_resources: number; compliant_resources: number; non_compliant_resources: number;
   compliance_score: number; by_account: Record<string, unknown>; by_resource_type: Record<string, unknown>; data_quality: { status: string } }
 
 describe('MCP gateway scan tools on the moto-backed stack', () => {
-  let temporalServer: DevServer;
-  let database: TestDatabase;
-  let moto: MotoServer;
+  let stack: MotoStack;
   let proxy: FaultProxy;
   let org: SeededOrg;
-  let worker: WorkerProcess;
   let temporal: TemporalHandle;
   let store: StoreHandle;
   let app: FastifyInstance;
   let baseUrl: string;
-  let config: Config;
   let env: Record<string, string>;
   const clients: McpClient[] = [];
 
   beforeAll(async () => {
-    [temporalServer, database, moto] = await Promise.all([startTestTemporal(), createTestDatabase(), startMoto()]);
-    org = await seedOrg(moto.endpoint);
-    proxy = await startFaultProxy(moto.endpoint, []);
-    env = {
-      TEMPORAL_ADDRESS: temporalServer.address,
-      TEMPORAL_TASK_QUEUE: `gw-${process.pid}`,
-      DATABASE_URL: database.url,
-      POLICY_PATH: path.join(REPO_ROOT, SCAN_POLICY_PATH),
-      AWS_ENDPOINT_URL: proxy.endpoint,
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-    };
-    worker = spawnWorker(env);
-    config = configSchema.parse({
-      temporal: { address: env.TEMPORAL_ADDRESS, taskQueue: env.TEMPORAL_TASK_QUEUE },
-      database: { url: database.url },
-      policy: { path: env.POLICY_PATH },
-      gateway: { sessionCallBudget: 1000, maxIdenticalCalls: 50 },
-      logLevel: 'silent',
-    });
+    stack = await startMotoStack({ name: 'gw', config: { gateway: { sessionCallBudget: 1000, maxIdenticalCalls: 50 } } });
+    ({ proxy, org, env } = stack);
     const logger = createLogger('silent');
-    temporal = await connectTemporal(config, logger, false);
-    store = await openStore(config, logger);
-    app = await createHttpGateway({ config, store: store.store, temporal: temporal.client, logger }, { dbKind: store.db.kind });
+    temporal = await connectTemporal(stack.config, logger, false);
+    store = await openStore(stack.config, logger);
+    app = await createHttpGateway({ config: stack.config, store: store.store, temporal: temporal.client, logger }, { dbKind: store.db.kind });
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   });
 
@@ -74,12 +46,9 @@ describe('MCP gateway scan tools on the moto-backed stack', () => {
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.close()));
     await app?.close();
-    await worker?.kill();
     await store?.close();
     await temporal?.close();
-    await proxy?.stop();
-    await Promise.all([moto?.stop(), temporalServer?.stop()]);
-    await database?.drop();
+    await stack?.stop();
   });
 
   async function http(): Promise<McpClient> {

@@ -1,24 +1,18 @@
 // MCP tasks (experimental in the SDK) for check_tag_compliance, end to end on the moto-backed
 // stack: a task created through one gateway is polled, read and listed through a second gateway
 // with its own McpServer, store handle and Temporal connection, after the first one has closed.
-import path from 'node:path';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, CreateTaskResultSchema, ErrorCode, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema, type Config } from '../../config/index.js';
+import type { Config } from '../../config/index.js';
 import { createLogger } from '../../config/logger.js';
 import { connectTemporal, openStore, type StoreHandle, type TemporalHandle } from '../../cli/runtime.js';
 import { createHttpGateway } from '../../mcp-gateway/http.js';
-import type { DevServer } from '../../worker/dev-server.js';
-import { REPO_ROOT } from '../../worker/temporal-cli.js';
-import { expectedTotals, SCAN_POLICY_PATH, seedOrg, SEEDED_TYPES, type SeededOrg } from '../support/aws-seed.js';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
-import { startTestTemporal } from '../support/temporal.js';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+import { expectedTotals, SEEDED_TYPES, type SeededOrg } from '../support/aws-seed.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
+import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
 
 interface ScanView { scan_id: string; cached?: boolean; total_resources: number; compliant_resources: number; non_compliant_resources: number;
   by_account: Record<string, unknown>; by_resource_type: Record<string, unknown>; data_quality: { status: string } }
@@ -28,47 +22,22 @@ interface CheckOutput { status: string; scan_id: string; scan: ScanView; violati
 interface Gateway { app: FastifyInstance; url: string; store: StoreHandle; temporal: TemporalHandle; clients: McpClient[] }
 
 describe('MCP tasks backed by scan workflows', () => {
-  let temporalServer: DevServer;
-  let database: TestDatabase;
-  let moto: MotoServer;
+  let stack: MotoStack;
   let proxy: FaultProxy;
   let org: SeededOrg;
-  let worker: WorkerProcess;
   let config: Config;
   const gateways: Gateway[] = [];
 
   beforeAll(async () => {
-    [temporalServer, database, moto] = await Promise.all([startTestTemporal(), createTestDatabase(), startMoto()]);
-    org = await seedOrg(moto.endpoint);
-    proxy = await startFaultProxy(moto.endpoint, []);
-    const env = {
-      TEMPORAL_ADDRESS: temporalServer.address,
-      TEMPORAL_TASK_QUEUE: `tasks-${process.pid}`,
-      DATABASE_URL: database.url,
-      POLICY_PATH: path.join(REPO_ROOT, SCAN_POLICY_PATH),
-      AWS_ENDPOINT_URL: proxy.endpoint,
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-    };
-    worker = spawnWorker(env);
-    config = configSchema.parse({
-      temporal: { address: env.TEMPORAL_ADDRESS, taskQueue: env.TEMPORAL_TASK_QUEUE },
-      database: { url: database.url },
-      policy: { path: env.POLICY_PATH },
-      gateway: { sessionCallBudget: 1000, maxIdenticalCalls: 50 },
-      logLevel: 'silent',
-    });
+    stack = await startMotoStack({ name: 'tasks', config: { gateway: { sessionCallBudget: 1000, maxIdenticalCalls: 50 } } });
+    ({ proxy, org, config } = stack);
   });
 
   afterEach(() => proxy.setRules([]));
 
   afterAll(async () => {
     await Promise.allSettled(gateways.map(close));
-    await worker?.kill();
-    await proxy?.stop();
-    await Promise.all([moto?.stop(), temporalServer?.stop()]);
-    await database?.drop();
+    await stack?.stop();
   });
 
   async function gateway(): Promise<Gateway> {

@@ -4,20 +4,14 @@
 // knows what it created, never from the engine.
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import path from 'node:path';
-import { configSchema, type Config } from '../../config/index.js';
+import type { Config } from '../../config/index.js';
 import { createLogger } from '../../config/logger.js';
 import { openStore, type StoreHandle } from '../../cli/runtime.js';
 import { scanProgress, startComplianceScan, type StartScanOptions } from '../../mcp-gateway/scan-client.js';
-import type { DevServer } from '../../worker/dev-server.js';
-import { REPO_ROOT } from '../../worker/temporal-cli.js';
 import type { ComplianceScanResult } from '../../workflows/types.js';
-import { expectedTotals, SCAN_POLICY_PATH, seedOrg, SEEDED_TYPES, type SeededOrg, type SeededResource } from '../support/aws-seed.js';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
-import { startTestTemporal } from '../support/temporal.js';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+import { expectedTotals, SEEDED_TYPES, type SeededOrg, type SeededResource } from '../support/aws-seed.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
+import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
 
 const DENIED_ACCOUNT = '222222222222';
 
@@ -30,52 +24,26 @@ async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what:
 }
 
 describe('complianceScan on moto', () => {
-  let temporalServer: DevServer;
-  let database: TestDatabase;
-  let moto: MotoServer;
+  let stack: MotoStack;
   let proxy: FaultProxy;
   let org: SeededOrg;
-  let worker: WorkerProcess;
-  let workerEnv: Record<string, string>;
   let client: Client;
   let store: StoreHandle;
   let config: Config;
   let bucket = 0;
 
   beforeAll(async () => {
-    [temporalServer, database, moto] = await Promise.all([startTestTemporal(), createTestDatabase(), startMoto()]);
-    org = await seedOrg(moto.endpoint);
-    proxy = await startFaultProxy(moto.endpoint, []);
-    config = configSchema.parse({
-      temporal: { address: temporalServer.address, taskQueue: `scan-${process.pid}` },
-      database: { url: database.url },
-      policy: { path: path.join(REPO_ROOT, SCAN_POLICY_PATH) },
-      logLevel: 'silent',
-    });
-    workerEnv = {
-      TEMPORAL_ADDRESS: temporalServer.address,
-      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      DATABASE_URL: database.url,
-      POLICY_PATH: config.policy.path,
-      AWS_ENDPOINT_URL: proxy.endpoint,
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-      // One SDK attempt: injected throttling must be survived by Temporal's retry policy.
-      AWS_SDK_MAX_ATTEMPTS: '1',
-    };
-    worker = spawnWorker(workerEnv);
+    // One SDK attempt: injected throttling must be survived by Temporal's retry policy.
+    stack = await startMotoStack({ name: 'scan', workerEnv: { AWS_SDK_MAX_ATTEMPTS: '1' } });
+    ({ proxy, org, config } = stack);
     store = await openStore(config, createLogger('silent'));
-    client = new Client({ connection: await Connection.connect({ address: temporalServer.address }) });
+    client = new Client({ connection: await Connection.connect({ address: stack.temporalServer.address }) });
   });
 
   afterAll(async () => {
-    await worker?.kill();
     await client?.connection.close();
     await store?.close();
-    await proxy?.stop();
-    await Promise.all([moto?.stop(), temporalServer?.stop()]);
-    await database?.drop();
+    await stack?.stop();
   });
 
   afterEach(() => proxy.setRules([]));
@@ -208,13 +176,13 @@ describe('complianceScan on moto', () => {
       scanId = progress?.scanId ?? '';
       const written = scanId ? await store.store.countScanResources(scanId) : 0;
       return written > 0 && !!progress && progress.shardsDone < progress.shardsTotal;
-    }, 60_000, () => `scan never got under way: ${worker.output()}`);
+    }, 60_000, () => `scan never got under way: ${stack.worker.output()}`);
     expect(sawProgress).toBe(true);
-    await worker.kill('SIGKILL');
+    await stack.worker.kill('SIGKILL');
     const writtenAtKill = await store.store.countScanResources(scanId);
     expect(writtenAtKill).toBeLessThan(org.resources.length);
 
-    worker = spawnWorker(workerEnv);
+    stack.respawnWorker();
     const result = await handle.result() as ComplianceScanResult;
     expect(result.status).toBe('completed');
     expect(result.totals).toEqual(baseline.totals);
