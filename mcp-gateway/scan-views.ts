@@ -1,7 +1,8 @@
 // A completed scan's headline: score, counts, breakdowns and data quality, as scan tools return it.
 import { z } from 'zod';
 import type { ScanRecord } from '../store/index.js';
-import { dataQualityOf, dataQualitySchema } from './scan-output.js';
+import { dataQualityOf, dataQualitySchema, scanStateShape } from './scan-output.js';
+import { violationSchema } from './violations.js';
 
 const breakdown = z.record(z.string(), z.object({ total: z.number(), compliant: z.number() }));
 
@@ -56,3 +57,11 @@ export function summaryText(scan: ScanRecord, cached?: boolean): string {
     `${v.non_compliant_resources} non-compliant (scan ${v.scan_id}, ${v.status}${cached ? ', cached' : ''}).${partial}`;
 }
 
+/** What check_tag_compliance and get_scan_status return: a running handle, or the result with a page of violations. */
+export const scanResultSchema = z.object({
+  ...scanStateShape,
+  status: z.enum(['completed', 'cancelled', 'failed', 'running']),
+  scan: scanSummarySchema.optional(),
+  violations: z.array(violationSchema).optional(),
+  next_cursor: z.string().nullable().optional(),
+});

@@ -1,7 +1,7 @@
 // Violations of a stored scan, a page at a time: keyset pagination over resource ids behind an
 // opaque cursor, filtered by severity.
 import { z } from 'zod';
-import type { Store } from '../store/index.js';
+import type { ScanResourceRecord, Store } from '../store/index.js';
 import { ToolError } from './errors.js';
 
 export const severityParam = z.enum(['all', 'errors_only', 'warnings_only']).default('all')
@@ -33,39 +33,55 @@ interface Finding {
   kind: string; tag: string; severity: string; message: string; value?: string; foundKey?: string; allowed?: string[]; suggestion?: string;
 }
 
-function encodeCursor(scanId: string, after: string): string {
-  return Buffer.from(JSON.stringify({ s: scanId, a: after })).toString('base64url');
+// A cursor points into the findings of one resource: the id of the resource before it (the
+// keyset position) and how many of its findings were already returned.
+interface Position { after?: string; skip: number }
+
+function encodeCursor(scanId: string, at: Position): string {
+  return Buffer.from(JSON.stringify({ s: scanId, a: at.after ?? null, k: at.skip })).toString('base64url');
 }
 
-function decodeCursor(cursor: string, scanId: string): string {
+function decodeCursor(cursor: string, scanId: string): Position {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { s?: unknown; a?: unknown };
-    if (parsed.s === scanId && typeof parsed.a === 'string') return parsed.a;
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { s?: unknown; a?: unknown; k?: unknown };
+    const skip = parsed.k;
+    if (parsed.s === scanId && (parsed.a === null || typeof parsed.a === 'string') && Number.isInteger(skip) && (skip as number) >= 0) {
+      return { after: parsed.a ?? undefined, skip: skip as number };
+    }
   } catch { /* fall through to the error below */ }
   throw new ToolError('invalid cursor: pass next_cursor exactly as returned, for the same scan');
 }
 
-/** Up to `limit` violations (whole resources per page, so a page may hold a few more findings). */
+function viewOf(row: ScanResourceRecord, f: Finding): ViolationView {
+  return {
+    resource_id: row.resourceId, resource_type: row.resourceType, account: row.account, region: row.region, name: row.name,
+    kind: f.kind, tag: f.tag, severity: f.severity, message: f.message,
+    ...(f.value !== undefined ? { value: f.value } : {}), ...(f.foundKey ? { found_key: f.foundKey } : {}),
+    ...(f.allowed ? { allowed: [...f.allowed] } : {}), ...(f.suggestion ? { suggestion: f.suggestion } : {}),
+  };
+}
+
+const BATCH = 500;
+
+/** At most `limit` violations, in resource id order; next_cursor resumes exactly after the last one. */
 export async function violationPage(store: Store, scanId: string, opts: { severity: 'all' | 'errors_only' | 'warnings_only'; limit: number; cursor?: string })
   : Promise<{ violations: ViolationView[]; next_cursor: string | null }> {
-  let after = opts.cursor ? decodeCursor(opts.cursor, scanId) : undefined;
+  let { after, skip } = opts.cursor ? decodeCursor(opts.cursor, scanId) : { after: undefined, skip: 0 };
   const violations: ViolationView[] = [];
+  // Every listed resource has a finding, so limit + 1 rows usually fill a page and tell whether more follow.
+  const batch = Math.min(BATCH, opts.limit + 1);
   const wanted = (f: Finding) => opts.severity === 'all' || (opts.severity === 'errors_only' ? f.severity === 'error' : f.severity === 'warning');
   for (;;) {
-    const rows = await store.listScanResources(scanId, { withFindings: true, limit: Math.min(opts.limit, 500), after });
+    const rows = await store.listScanResources(scanId, { withFindings: true, limit: batch, after });
     for (const row of rows) {
-      after = row.resourceId;
-      for (const f of row.violations as Finding[]) {
-        if (!wanted(f)) continue;
-        violations.push({
-          resource_id: row.resourceId, resource_type: row.resourceType, account: row.account, region: row.region, name: row.name,
-          kind: f.kind, tag: f.tag, severity: f.severity, message: f.message,
-          ...(f.value !== undefined ? { value: f.value } : {}), ...(f.foundKey ? { found_key: f.foundKey } : {}),
-          ...(f.allowed ? { allowed: [...f.allowed] } : {}), ...(f.suggestion ? { suggestion: f.suggestion } : {}),
-        });
+      const findings = (row.violations as Finding[]).filter(wanted);
+      for (let i = skip; i < findings.length; i++) {
+        if (violations.length === opts.limit) return { violations, next_cursor: encodeCursor(scanId, { after, skip: i }) };
+        violations.push(viewOf(row, findings[i]!));
       }
-      if (violations.length >= opts.limit) return { violations, next_cursor: encodeCursor(scanId, after) };
+      skip = 0;
+      after = row.resourceId;
     }
-    if (rows.length < Math.min(opts.limit, 500)) return { violations, next_cursor: null };
+    if (rows.length < batch) return { violations, next_cursor: null };
   }
 }

@@ -3,20 +3,10 @@
 import type { BreakdownStat, ReportAggregates, ViolationStat } from '../core/report/index.js';
 import { isoTime, isoTimeOrNull, positiveLimit } from './columns.js';
 import type { Db } from './db.js';
+import type { ScanResourceRecord } from './scan-resources.js';
 
 /** A resource with no tags, or missing at least one required tag. */
-export interface UntaggedResourceRecord {
-  resourceId: string;
-  account: string;
-  region: string;
-  resourceType: string;
-  name: string | null;
-  tags: Record<string, string>;
-  state: string | null;
-  createdAt: string | null;
-  violations: unknown[];
-  monthlyCost: number | null;
-}
+export type UntaggedResourceRecord = Omit<ScanResourceRecord, 'scanId' | 'cloud' | 'compliant'>;
 
 export interface UntaggedQuery {
   /** Keep resources costing at least this much a month; resources of unknown cost are kept. */

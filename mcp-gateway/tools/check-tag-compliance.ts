@@ -2,11 +2,11 @@
 // once; otherwise a durable scan starts (or is joined) and the call waits up to wait_seconds.
 import { z } from 'zod';
 import { defineTool } from '../context.js';
-import { runningScan, scanStateShape } from '../scan-output.js';
-import { scanSummarySchema, summaryText, summaryView } from '../scan-views.js';
+import { runningScan } from '../scan-output.js';
+import { scanResultSchema, summaryText, summaryView } from '../scan-views.js';
 import { resolveScan, scopeOf, scopeParams, waitParams } from '../scans.js';
 import type { ScanRecord, Store } from '../../store/index.js';
-import { pageParams, severityParam, violationPage, violationSchema } from '../violations.js';
+import { pageParams, severityParam, violationPage } from '../violations.js';
 
 export const checkTagCompliance = defineTool({
   name: 'check_tag_compliance',
@@ -28,13 +28,7 @@ export const checkTagCompliance = defineTool({
     store_snapshot: z.boolean().default(false).describe('Keep this result in history and trends'),
     force_refresh: z.boolean().default(false).describe('Ignore a cached result and scan again'),
   }).strict(),
-  outputSchema: z.object({
-    ...scanStateShape,
-    status: z.enum(['completed', 'cancelled', 'failed', 'running']),
-    scan: scanSummarySchema.optional(),
-    violations: z.array(violationSchema).optional(),
-    next_cursor: z.string().nullable().optional(),
-  }),
+  outputSchema: scanResultSchema,
   annotations: { title: 'Check tag compliance', readOnlyHint: true, idempotentHint: true, openWorldHint: true },
   async handler(ctx, input) {
     const scope = scopeOf(input);

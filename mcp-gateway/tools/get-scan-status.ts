@@ -1,10 +1,10 @@
 // get_scan_status: a scan's progress while it runs, its result once done.
 import { z } from 'zod';
 import { defineTool } from '../context.js';
-import { runningScan, scanStateShape } from '../scan-output.js';
-import { scanSummarySchema, summaryText, summaryView } from '../scan-views.js';
+import { runningScan } from '../scan-output.js';
+import { scanResultSchema, summaryText, summaryView } from '../scan-views.js';
 import { awaitScan } from '../scans.js';
-import { pageParams, severityParam, violationPage, violationSchema } from '../violations.js';
+import { pageParams, severityParam, violationPage } from '../violations.js';
 import { scanIdParam } from './scan-id.js';
 
 export const getScanStatus = defineTool({
@@ -20,13 +20,7 @@ export const getScanStatus = defineTool({
     ...pageParams,
     severity: severityParam,
   }).strict(),
-  outputSchema: z.object({
-    ...scanStateShape,
-    status: z.enum(['completed', 'cancelled', 'failed', 'running']),
-    scan: scanSummarySchema.optional(),
-    violations: z.array(violationSchema).optional(),
-    next_cursor: z.string().nullable().optional(),
-  }),
+  outputSchema: scanResultSchema,
   annotations: { title: 'Get scan status', readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   async handler(ctx, input) {
     const outcome = await awaitScan(ctx, input.scan_id, input.wait_seconds);

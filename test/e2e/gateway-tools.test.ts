@@ -95,6 +95,7 @@ describe('MCP gateway scan tools on the moto-backed stack', () => {
     const seen: string[] = [];
     let page = s;
     for (;;) {
+      expect(page.violations.length).toBeLessThanOrEqual(20);
       seen.push(...(page.violations as { resource_id: string; kind: string; tag: string }[]).map((v) => `${v.resource_id}|${v.kind}|${v.tag}`));
       if (!page.next_cursor) break;
       const next = await call(client, 'check_tag_compliance', { ...fullScope(), limit: 20, cursor: page.next_cursor });
