@@ -1,6 +1,12 @@
 // Test runner config. Integration suites start real servers, so timeouts are generous
 // and files run in a few forks only (2-core machines).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Tests use the pinned CLI from the project's tool venv (scripts/setup-tools.sh), not whatever
+// `temporal` happens to be on the machine's PATH.
+const TEMPORAL_CLI_PATH = process.env.TEMPORAL_CLI_PATH ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '.venv-tools', 'bin', 'temporal');
 
 export default defineConfig({
   test: {
@@ -10,5 +16,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    env: { TEMPORAL_CLI_PATH },
   },
 });

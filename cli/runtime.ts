@@ -63,6 +63,7 @@ export async function connectTemporal(config: Config, logger: Logger, allowDevSe
     logger.info({ cliPath }, 'starting Temporal dev server');
     devServer = await startDevServer({
       cliPath, ip: dev.ip, port: dev.port, uiPort: dev.uiPort, dbFile: dev.dbFile ?? path.join(config.dataDir, 'temporal.db'), namespace: config.temporal.namespace,
+      onOutput: (text) => logger.warn({ temporal: text.trim() }, 'temporal dev server'),
     });
     address = devServer.address;
     uiUrl = devServer.uiUrl;

@@ -76,12 +76,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   child.once('exit', (code, signal) => { exited = `exited with ${signal ?? code}`; });
 
   const address = `${ip}:${port}`;
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 120_000);
   while (!(await isTemporalReachable(address, 1000))) {
     if (exited) throw new Error(`temporal dev server ${exited} before it was ready (args: ${args.join(' ')})`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`temporal dev server did not answer on ${address} within ${opts.startTimeoutMs ?? 60_000} ms`);
+      throw new Error(`temporal dev server did not answer on ${address} within ${opts.startTimeoutMs ?? 120_000} ms`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }

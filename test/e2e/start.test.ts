@@ -13,7 +13,10 @@ const BIN = path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs');
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await probe().catch(() => undefined);
+    const value = await probe().catch((err: Error) => {
+      if (err.message.startsWith('start exited')) throw err;
+      return undefined;
+    });
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 300));
@@ -33,7 +36,7 @@ describe('finops-tag-compliance start', () => {
       TEMPORAL_DEV_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
       PORT: String(httpPort),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info', // its steps show in the failure message when the stack does not come up
     };
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;
@@ -41,10 +44,15 @@ describe('finops-tag-compliance start', () => {
     child = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
 
+    let exitedEarly: string | undefined;
+    child.once('exit', (code, signal) => { exitedEarly = `exited with ${signal ?? code}`; });
     const health = await waitFor(async () => {
+      if (exitedEarly) throw new Error(`start ${exitedEarly}`);
       const res = await fetch(`http://127.0.0.1:${httpPort}/health`);
       return res.status === 200 ? (await res.json()) as { database: { kind: string } } : undefined;
-    }, 120_000);
+    }, 150_000).catch((err: Error) => {
+      throw new Error(`${exitedEarly ? `start ${exitedEarly}` : `${err.message}, start still running`}; its stderr:\n${stderr.slice(-6000)}`);
+    });
     expect(health.database.kind).toBe('pglite');
     expect(stderr).toContain(`Temporal Web UI http://127.0.0.1:${uiPort}`);
     expect(stderr).toContain('"mcpServers"');
