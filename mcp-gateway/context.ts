@@ -6,6 +6,7 @@ import type { AwsClients } from '../activities/aws/clients.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/index.js';
+import type { ScanMemo } from './scan-memo.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -14,6 +15,8 @@ export interface GatewayDeps {
   logger: Logger;
   /** Live AWS reads from the gateway (validate_resource_tags); scans use the worker's clients. */
   aws?: AwsClients;
+  /** The process-wide memo of cached-result reads (see scan-memo.ts); without it, every read queries. */
+  scanMemo?: ScanMemo;
 }
 
 export interface ToolContext extends GatewayDeps {

@@ -22,6 +22,7 @@ import type { GatewayDeps } from './context.js';
 import { checkHealth } from './health.js';
 import { createErrorHandler, HttpError, RPC, rpcError } from './http/errors.js';
 import { HostGuard } from './http/host-guard.js';
+import { withScanMemo } from './scan-memo.js';
 import { createMcpServer, type SessionInfo } from './server.js';
 
 interface Session {
@@ -44,7 +45,8 @@ export const CORS_EXPOSED_HEADERS = ['Mcp-Session-Id', 'WWW-Authenticate', 'Retr
  * Builds the gateway (not yet listening). Throws InsecureBindError when http.host is not loopback,
  * no API key hashes are configured and http.allowUnauthenticated is not set.
  */
-export async function createHttpGateway(deps: GatewayDeps, opts: HttpGatewayOptions): Promise<FastifyInstance> {
+export async function createHttpGateway(gatewayDeps: GatewayDeps, opts: HttpGatewayOptions): Promise<FastifyInstance> {
+  const deps = withScanMemo(gatewayDeps);
   const http = deps.config.http;
   const log = deps.logger.child({ component: 'http' });
   const authMode = resolveAuthMode(http);
@@ -177,6 +179,7 @@ export async function createHttpGateway(deps: GatewayDeps, opts: HttpGatewayOpti
   app.addHook('onClose', async () => {
     await Promise.allSettled([...sessions.values()].map((s) => s.server.close()));
     sessions.clear();
+    await deps.store.flushAudit(); // audit rows of calls that were still in flight
   });
 
   const guardrails = {

@@ -81,7 +81,10 @@ export function progressText(p: ScanProgress): string {
 /** A fresh stored result of the scope, or the scan's result within the wait, or a handle. */
 export async function resolveScan(ctx: ToolContext, req: ScanRequest): Promise<ScanOutcome> {
   if (!req.forceRefresh && !req.storeSnapshot) {
-    const cached = await ctx.store.latestCompletedScan(scopeHash(req.scope), { maxAgeSeconds: ctx.config.gateway.cacheTtlSeconds });
+    const hash = scopeHash(req.scope);
+    const cached = ctx.scanMemo
+      ? await ctx.scanMemo.latest(hash)
+      : await ctx.store.latestCompletedScan(hash, { maxAgeSeconds: ctx.config.gateway.cacheTtlSeconds });
     if (cached) return { state: 'done', scan: cached, cached: true };
   }
   const { workflowId } = await startComplianceScan(ctx.temporal, ctx.config, {
@@ -121,6 +124,7 @@ async function waitForScan(ctx: ToolContext, workflowId: string, waitSeconds: nu
   }
   if (finished && result) {
     const scan = await ctx.store.getScan(result.scanId);
+    if (scan?.status === 'completed') ctx.scanMemo?.forget(scan.scopeHash); // it is now the newest of its scope
     if (scan) return { state: 'done', scan, cached: false };
   }
   const missing = () => new ToolError(`no scan with id ${workflowId}: check the id with list_scans`);

@@ -23,7 +23,12 @@ export class SessionGuard {
     }
     const key = `${tool}:${createHash('sha256').update(stableJson(input)).digest('hex')}`;
     const windowStart = this.now() - this.limits.loopWindowSeconds * 1000;
-    const times = (this.recent.get(key) ?? []).filter((t) => t > windowStart);
+    const times = this.recent.get(key) ?? [];
+    // Times are appended in order, so the expired ones are a prefix: drop it in place rather than
+    // copying the window on every call (it holds up to maxIdenticalCalls entries).
+    let expired = 0;
+    while (expired < times.length && times[expired]! <= windowStart) expired++;
+    if (expired > 0) times.splice(0, expired);
     if (times.length >= this.limits.maxIdenticalCalls) {
       throw new ToolError(`loop detected: ${tool} was called ${times.length} times with the same arguments in the last ` +
         `${this.limits.loopWindowSeconds} s. The answer will not change; use the previous result, or call ` +

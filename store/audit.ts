@@ -58,15 +58,91 @@ function toRecord(row: AuditRow): AuditRecord {
   };
 }
 
+const COLUMN_COUNT = 8;
+/** Rows per INSERT: 500 x 8 parameters stays far below PostgreSQL's 65,535. */
+export const AUDIT_BATCH_SIZE = 500;
+
+function insertSql(rows: number): string {
+  const values = Array.from({ length: rows }, (_, r) => {
+    const n = r * COLUMN_COUNT;
+    return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}::jsonb, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8})`;
+  });
+  return `insert into audit_log (actor, session_id, tool, params, outcome, duration_ms, correlation_id, error)
+    values ${values.join(', ')} returning ${COLUMNS}`;
+}
+
+function paramsOf(entry: AuditEntry): unknown[] {
+  return [entry.actor ?? null, entry.sessionId ?? null, entry.tool, jsonParam(entry.params), entry.outcome,
+    entry.durationMs ?? null, entry.correlationId ?? null, entry.error ?? null];
+}
+
+interface Pending {
+  entry: AuditEntry;
+  resolve(record: AuditRecord): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit: the first row is inserted at once; rows recorded while an insert is in flight
+ * queue up and go together in one multi-row INSERT when it finishes. Under load that is one
+ * round trip for many tool calls, with no added delay when idle, and every caller still waits
+ * for its own row to be written (or learns that it was not).
+ */
+class AuditWriter {
+  private queue: Pending[] = [];
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly db: Db) {}
+
+  record(entry: AuditEntry): Promise<AuditRecord> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entry, resolve, reject });
+      this.inFlight ??= this.drain();
+    });
+  }
+
+  /** Resolves when every row recorded so far has been written or has failed. */
+  async flush(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) await this.write(this.queue.splice(0, AUDIT_BATCH_SIZE));
+    this.inFlight = undefined;
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    let rows: AuditRow[];
+    try {
+      rows = await this.db.query<AuditRow>(insertSql(batch.length), batch.flatMap((p) => paramsOf(p.entry)));
+    } catch (err) {
+      if (batch.length === 1) return batch[0]!.reject(err);
+      // One bad row (or a dropped connection) fails the whole statement: retry row by row, in
+      // order, so each caller gets its own row's outcome and good rows are not lost with it.
+      for (const pending of batch) await this.write([pending]);
+      return;
+    }
+    // Identity ids follow the order of the VALUES list, so sorted ids pair up with the batch.
+    rows.sort((a, b) => a.id - b.id);
+    batch.forEach((pending, i) => {
+      const row = rows[i];
+      if (row) pending.resolve(toRecord(row));
+      else pending.reject(new Error(`audit insert returned ${rows.length} rows for ${batch.length}`));
+    });
+  }
+}
+
 export function createAuditQueries(db: Db) {
+  const writer = new AuditWriter(db);
   return {
-    async recordAudit(entry: AuditEntry): Promise<AuditRecord> {
-      const [row] = await db.query<AuditRow>(
-        `insert into audit_log (actor, session_id, tool, params, outcome, duration_ms, correlation_id, error)
-         values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8) returning ${COLUMNS}`,
-        [entry.actor ?? null, entry.sessionId ?? null, entry.tool, jsonParam(entry.params), entry.outcome,
-          entry.durationMs ?? null, entry.correlationId ?? null, entry.error ?? null]);
-      return toRecord(row!);
+    /** Writes one audit row; concurrent calls are group-committed (see AuditWriter). */
+    recordAudit(entry: AuditEntry): Promise<AuditRecord> {
+      return writer.record(entry);
+    },
+
+    /** Waits for queued audit rows: call before closing the database. */
+    flushAudit(): Promise<void> {
+      return writer.flush();
     },
 
     /** Newest first. */

@@ -6,6 +6,7 @@ import { runningScan } from '../scan-output.js';
 import { scanResultSchema, summaryText, summaryView } from '../scan-views.js';
 import { resolveScan, scopeOf, scopeParams, waitParams } from '../scans.js';
 import type { ScanRecord, Store } from '../../store/index.js';
+import type { ScanMemo } from '../scan-memo.js';
 import { pageParams, severityParam, violationPage } from '../violations.js';
 
 export const checkTagCompliance = defineTool({
@@ -36,13 +37,18 @@ export const checkTagCompliance = defineTool({
       scope, forceRefresh: input.force_refresh, storeSnapshot: input.store_snapshot, waitSeconds: input.wait_seconds,
     });
     if (outcome.state === 'running') return runningScan(outcome.scanId, outcome.progress);
-    return completedCheck(ctx.store, outcome.scan, outcome.cached, { severity: input.severity, limit: input.limit, cursor: input.cursor });
+    const paging = { severity: input.severity, limit: input.limit, cursor: input.cursor };
+    return completedCheck(ctx.store, outcome.scan, outcome.cached, paging, ctx.scanMemo);
   },
 });
 
-/** The reply for a finished scan: summary plus a page of violations (also the result of a check task). */
-export async function completedCheck(store: Store, scan: ScanRecord, cached: boolean, paging: CheckPaging) {
-  const page = await violationPage(store, scan.id, paging);
+/**
+ * The reply for a finished scan: summary plus a page of violations (also the result of a check task).
+ * With a memo, a page read moments ago for the same completed scan is reused.
+ */
+export async function completedCheck(store: Store, scan: ScanRecord, cached: boolean, paging: CheckPaging, memo?: ScanMemo) {
+  const read = () => violationPage(store, scan.id, paging);
+  const page = await (memo ? memo.page(scan, paging, read) : read());
   return {
     structured: { status: scan.status, scan_id: scan.workflowId, scan: summaryView(scan, cached), ...page },
     text: `${summaryText(scan, cached)} Showing ${page.violations.length} violation(s)` +
