@@ -16,6 +16,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
-    env: { TEMPORAL_CLI_PATH },
+    // Processes the tests spawn run the sources under test, never a dist/ build left from earlier
+    // (test/e2e/start.test.ts builds and runs dist/ on purpose).
+    env: { TEMPORAL_CLI_PATH, FINOPS_FROM_SOURCE: '1' },
   },
 });

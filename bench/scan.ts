@@ -8,13 +8,17 @@
 //   npm run bench:scan -- [--n 200000] [--accounts 10] [--regions 4]
 //                         [--parallel-accounts 5] [--concurrent-regions 5] [--rss-sweep]
 // --rss-sweep ignores --n: it runs the full scan alone at each N of SWEEP.
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBareLoop, type Concurrency } from './scan/bare-loop.js';
+import { formatCpu, meterCpu } from './scan/cpu.js';
 import { startEndpointProcess } from './scan/endpoint-process.js';
-import { runFullScan, WORKER_NODE_OPTIONS, type FullScanResult } from './scan/full-scan.js';
+import { classifyServers, runFullScan, WORKER_CODE, WORKER_NODE_OPTIONS, type FullScanResult } from './scan/full-scan.js';
 import { Inventory, type InventoryShape } from './scan/inventory.js';
 import { closeAllOnSignal, Teardown } from './scan/teardown.js';
+import { REPO_ROOT } from '../worker/temporal-cli.js';
 
 const SWEEP = [100_000, 200_000, 500_000, 1_000_000];
 // The SDK's notice about Node 20 support, printed by this process and the worker: not a figure.
@@ -69,12 +73,12 @@ function scanProblems(full: FullScanResult, inventory: Inventory, expectedCompli
   return problems;
 }
 
-async function withEndpoint<T>(inventory: Inventory, fn: (url: string) => Promise<T>): Promise<T> {
+async function withEndpoint<T>(inventory: Inventory, fn: (endpoint: { url: string; pid: number }) => Promise<T>): Promise<T> {
   const teardown = new Teardown();
   try {
     const endpoint = await startEndpointProcess(inventory.shape);
     teardown.defer('synthetic AWS endpoint', endpoint.stop);
-    return await fn(endpoint.url);
+    return await fn(endpoint);
   } finally {
     await teardown.close();
   }
@@ -84,21 +88,29 @@ async function compare(): Promise<string[]> {
   const inventory = new Inventory(shape);
   const expectedCompliant = inventory.expectedCompliant();
   const perShard = shape.n / (shape.accounts * shape.regions);
-  return withEndpoint(inventory, async (url) => {
+  return withEndpoint(inventory, async (endpoint) => {
     console.error(`bare loop: ${fmt(shape.n)} resources ...`);
-    const bare = await runBareLoop(url, inventory, limits);
+    const bareCpu = meterCpu(classifyServers({ [process.pid]: 'bare loop', [endpoint.pid]: 'endpoint' }));
+    const bare = await runBareLoop(endpoint.url, inventory, limits);
+    const bareCpuSeconds = bareCpu.stop();
     console.error(`full scan: ${fmt(shape.n)} resources (Temporal + PostgreSQL + worker process) ...`);
     // A failing scan still leaves the bare loop's figures worth printing.
-    const full = await runFullScan(url, inventory, limits).catch((err: unknown) => err as Error);
+    const full = await runFullScan(endpoint, inventory, limits).catch((err: unknown) => err as Error);
     const failed = full instanceof Error ? `FAILED (${full.message.split('\n')[0]})` : undefined;
     printRows([
       ['N resources', `${fmt(shape.n)} (${shape.accounts} accounts x ${shape.regions} regions, ~${fmt(perShard)} each)`],
       ['bare loop', `${bare.seconds.toFixed(2)} s  ${perSecond(bare.resources, bare.seconds)}  (${fmt(bare.pages)} pages)`],
+      ['bare loop CPU s', `${formatCpu(bareCpuSeconds)}  (${os.cpus().length} cores)`],
       ...(full instanceof Error ? [['full scan', failed!] as [string, string]] : [
         ['full scan', `${full.seconds.toFixed(2)} s  ${perSecond(full.result.totals.total, full.seconds)}  (totals.total ${fmt(full.result.totals.total)})`],
         ['ratio full/bare', `${(full.seconds / bare.seconds).toFixed(2)}x  (target <= 1.3x)`],
+        ['full scan phases', `planning ${full.phases.planning.toFixed(2)} s, accounts ${full.phases.accounts.toFixed(2)} s, ` +
+          `closing ${full.phases.closing.toFixed(2)} s (from the workflow history)`],
+        ['full scan CPU s', `${formatCpu(full.cpu)}  (${os.cpus().length} cores)`],
+        ['worker threads', formatCpu(full.workerThreads)],
         ['worker peak RSS', `${mib(full.peakKiB)}  (VmRSS every 100 ms during the scan; target <= 300 MB)`],
         ['worker flags', WORKER_NODE_OPTIONS || '(none)'],
+        ['worker code', WORKER_CODE],
         ['worker VmHWM', `${mib(full.hwmKiB)}  (whole life, start-up included)`],
         ['worker idle RSS', `${mib(full.idleKiB)}  (polling, before the scan)`],
       ] as [string, string][]),
@@ -119,7 +131,7 @@ async function rssSweep(): Promise<string[]> {
   for (const n of SWEEP) {
     const inventory = new Inventory({ ...shape, n });
     console.error(`full scan: ${fmt(n)} resources ...`);
-    const full = await withEndpoint(inventory, (url) => runFullScan(url, inventory, limits));
+    const full = await withEndpoint(inventory, (endpoint) => runFullScan(endpoint, inventory, limits));
     problems.push(...scanProblems(full, inventory, inventory.expectedCompliant()));
     rows.push([fmt(n), full.seconds.toFixed(2), fmt(full.result.totals.total / full.seconds), mib(full.peakKiB), mib(full.hwmKiB), mib(full.idleKiB)]);
   }
@@ -136,6 +148,10 @@ async function rssSweep(): Promise<string[]> {
 }
 
 closeAllOnSignal();
+if (process.env.FINOPS_FROM_SOURCE !== '1') {
+  console.error('building dist/ for the worker (npm run build) ...');
+  execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
 const problems = args['rss-sweep'] ? await rssSweep() : await compare();
 for (const problem of problems) console.error(`CHECK FAILED ${problem}`);
 if (problems.length > 0) process.exitCode = 1;

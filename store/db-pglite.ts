@@ -15,6 +15,8 @@ export async function openPglite(dataDir: string): Promise<Db> {
   const session: Session = {
     query: async (sql, params) => (await pglite.query<Record<string, unknown>>(sql, params)).rows,
     exec: async (sql) => { await pglite.exec(sql); },
+    // PGlite reads COPY data from the blob passed with the statement.
+    copyFrom: async (target, rows) => (await pglite.query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([rows]) })).affectedRows ?? 0,
   };
   const mutex = new Mutex();
   let closed = false;
@@ -31,6 +33,10 @@ export async function openPglite(dataDir: string): Promise<Db> {
     async exec(sql: string) {
       open();
       await mutex.run(() => session.exec(sql));
+    },
+    async copyFrom(target: string, rows: string) {
+      open();
+      return mutex.run(() => session.copyFrom(target, rows));
     },
     async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
       open();

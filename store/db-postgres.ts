@@ -1,5 +1,8 @@
 // The PostgreSQL implementation of Db: a pg.Pool, with each transaction on a dedicated client.
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Db } from './db.js';
 import { parseInt8, parseNumeric, PG_TYPE } from './db-parsers.js';
 import { BrokenSessionError, runTransaction } from './db-transaction.js';
@@ -12,6 +15,13 @@ const types: pg.CustomTypesConfig = {
     return pg.types.getTypeParser(oid, format ?? 'text');
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
+
+/** COPY ... FROM STDIN on one client; the stream's rowCount is what the server reported. */
+async function copyOn(client: pg.PoolClient, target: string, rows: string): Promise<number> {
+  const stream = client.query(copyFromStdin(`copy ${target} from stdin`));
+  await pipeline(Readable.from([rows]), stream);
+  return stream.rowCount ?? 0;
+}
 
 export async function openPostgres(opts: {
   url: string;
@@ -35,6 +45,19 @@ export async function openPostgres(opts: {
     async exec(sql: string) {
       await pool.query(sql); // no parameters: the simple protocol, which accepts several statements
     },
+    async copyFrom(target: string, rows: string) {
+      const client = await pool.connect();
+      let failed: Error | undefined;
+      try {
+        return await copyOn(client, target, rows);
+      } catch (err) {
+        // A COPY the server rejected ends cleanly; one cut short by the client may not: drop it.
+        if (!(err as { code?: string }).code) failed = err as Error;
+        throw err;
+      } finally {
+        client.release(failed);
+      }
+    },
     async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -42,6 +65,7 @@ export async function openPostgres(opts: {
         return await runTransaction('postgres', {
           query: async (sql, params) => (await client.query(sql, params)).rows,
           exec: async (sql) => { await client.query(sql); },
+          copyFrom: (target, rows) => copyOn(client, target, rows),
         }, fn);
       } catch (err) {
         if (err instanceof BrokenSessionError) broken = err;

@@ -6,6 +6,7 @@ import type { Db } from './db.js';
 export interface Session {
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   exec(sql: string): Promise<void>;
+  copyFrom(target: string, rows: string): Promise<number>;
 }
 
 /** Thrown when ROLLBACK itself failed: the connection is in an unknown state and must be dropped. */
@@ -47,6 +48,10 @@ function transactionHandle(kind: Db['kind'], session: Session): { tx: Db; end():
     async exec(sql: string) {
       check();
       await session.exec(sql);
+    },
+    async copyFrom(target: string, rows: string) {
+      check();
+      return session.copyFrom(target, rows);
     },
     async transaction<T>(fn: (inner: Db) => Promise<T>): Promise<T> {
       check();

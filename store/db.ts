@@ -10,6 +10,11 @@ export interface Db {
   /** A script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   /**
+   * Bulk-loads `rows`, in COPY's text format, into `target` (`table (col, ...)`). All or nothing,
+   * like one INSERT; returns the number of rows loaded. Far cheaper than INSERT for large batches.
+   */
+  copyFrom(target: string, rows: string): Promise<number>;
+  /**
    * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws.
    * Use the `tx` handle inside; calling `transaction` on `tx` nests with a savepoint.
    */

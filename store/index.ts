@@ -12,9 +12,9 @@ export { openDb } from './db.js';
 export { migrate, MigrationChecksumError } from './migrate.js';
 export type { AuditEntry, AuditRecord } from './audit.js';
 export { canonicalJson, policyHash, type NewPolicyVersion, type PolicyVersionRecord } from './policies.js';
-export {
-  UPSERT_BATCH_SIZE,
-  type ListScanResourcesOptions, type ScanResourceRecord, type ScanResourceRow, type ScanResourceTotals,
+export { encodeScanResourceRows } from './scan-resources-copy.js';
+export type {
+  ListScanResourcesOptions, ScanResourceRecord, ScanResourceRow, ScanResourceTotals,
 } from './scan-resources.js';
 export { failureTarget, type ScanFailure } from './scan-failures.js';
 export type {

@@ -1,8 +1,9 @@
 // Scan resources: the evaluated resources of a scan, written in idempotent batches by shard
 // activities and read back as keyset pages and SQL aggregates.
 import type { Cloud } from '../core/resource.js';
-import { isoTimeOrNull, jsonParam, positiveLimit } from './columns.js';
+import { isoTimeOrNull, positiveLimit } from './columns.js';
 import type { Db } from './db.js';
+import { encodeScanResourceRows, writeEncodedScanResources } from './scan-resources-copy.js';
 
 /** One evaluated resource as a shard writes it. */
 export interface ScanResourceRow {
@@ -72,48 +73,9 @@ interface Row {
   monthly_cost: number | null;
 }
 
-/** Rows per statement: a 1,000-row page is one round trip. */
-export const UPSERT_BATCH_SIZE = 1000;
 const MAX_PAGE = 10_000;
 const COLUMNS = `scan_id, resource_id, cloud, account, region, resource_type, name, tags, state, created_at,
   compliant, violations, monthly_cost`;
-const DATA_COLUMNS = ['cloud', 'account', 'region', 'resource_type', 'name', 'tags', 'state', 'created_at',
-  'compliant', 'violations', 'monthly_cost'];
-
-// The batch travels as one jsonb array and is expanded server-side. A retried page changes
-// nothing: unchanged rows are skipped (no write, no dead tuple), changed ones are updated.
-const UPSERT_SQL = `
-  with input as (
-    select * from jsonb_to_recordset($2::jsonb) as r(
-      resource_id text, cloud text, account text, region text, resource_type text, name text, tags jsonb,
-      state text, created_at timestamptz, compliant boolean, violations jsonb, monthly_cost numeric)
-  ), written as (
-    insert into scan_resources as t (scan_id, resource_id, ${DATA_COLUMNS.join(', ')})
-    select $1, resource_id, ${DATA_COLUMNS.join(', ')} from input
-    on conflict (scan_id, resource_id) do update set
-      ${DATA_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}
-    where (${DATA_COLUMNS.map((c) => `t.${c}`).join(', ')})
-      is distinct from (${DATA_COLUMNS.map((c) => `excluded.${c}`).join(', ')})
-    returning 1
-  )
-  select count(*) as written from written`;
-
-function toJsonRow(row: ScanResourceRow) {
-  return {
-    resource_id: row.resourceId,
-    cloud: row.cloud,
-    account: row.account,
-    region: row.region,
-    resource_type: row.resourceType,
-    name: row.name ?? null,
-    tags: row.tags,
-    state: row.state ?? null,
-    created_at: row.createdAt ?? null,
-    compliant: row.compliant,
-    violations: row.violations,
-    monthly_cost: row.monthlyCost ?? null,
-  };
-}
 
 function toRecord(row: Row): ScanResourceRecord {
   return {
@@ -133,29 +95,20 @@ function toRecord(row: Row): ScanResourceRecord {
   };
 }
 
-async function upsertBatch(db: Db, scanId: string, rows: ScanResourceRow[]): Promise<number> {
-  const [result] = await db.query<{ written: number }>(UPSERT_SQL, [scanId, jsonParam(rows.map(toJsonRow))]);
-  return result?.written ?? 0;
-}
-
 export function createScanResourceQueries(db: Db) {
   return {
     /**
      * Upserts rows keyed by (scan id, resource id). Returns how many rows were inserted or changed:
-     * an identical retry of a page returns 0. Within one call a resource id listed twice keeps its
-     * last row. More than UPSERT_BATCH_SIZE rows are written in batches inside one transaction.
+     * an identical retry of a page returns 0. A resource id listed twice keeps its last row.
+     * All or nothing, whatever the number of rows.
      */
     async upsertScanResources(scanId: string, rows: ScanResourceRow[]): Promise<number> {
-      const unique = [...new Map(rows.map((row) => [row.resourceId, row])).values()];
-      if (unique.length === 0) return 0;
-      if (unique.length <= UPSERT_BATCH_SIZE) return upsertBatch(db, scanId, unique);
-      return db.transaction(async (tx) => {
-        let written = 0;
-        for (let start = 0; start < unique.length; start += UPSERT_BATCH_SIZE) {
-          written += await upsertBatch(tx, scanId, unique.slice(start, start + UPSERT_BATCH_SIZE));
-        }
-        return written;
-      });
+      return writeEncodedScanResources(db, encodeScanResourceRows(scanId, rows));
+    },
+
+    /** The same, for rows already encoded by encodeScanResourceRows (a shard's buffered pages). */
+    async writeScanResources(encoded: string): Promise<number> {
+      return writeEncodedScanResources(db, encoded);
     },
 
     async countScanResources(scanId: string, opts: { compliant?: boolean } = {}): Promise<number> {

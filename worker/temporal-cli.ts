@@ -1,9 +1,14 @@
 // Locates the `temporal` CLI: TEMPORAL_CLI_PATH, then PATH, then the project's tool venv.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The package's root (where package.json is), from the sources or from their build in dist/. */
+export const REPO_ROOT = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 
 export class TemporalCliNotFound extends Error {
   override name = 'TemporalCliNotFound';

@@ -5,9 +5,11 @@ import { mkdtempSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from './temporal-cli.js';
 
-export const WORKFLOWS_PATH = path.join(REPO_ROOT, 'workflows', 'index.ts');
+/** workflows/index.ts beside this module, or workflows/index.js when running from dist/. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /** Runs in the child (`finops-tag-compliance bundle-workflows OUT`). */
 export async function writeWorkflowBundle(outFile: string): Promise<void> {

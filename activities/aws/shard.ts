@@ -9,7 +9,7 @@ import { isGlobalType, isListedType, typeSelected } from '../../core/aws/resourc
 import { shardLabel, type ShardSource } from '../../core/aws/shards.js';
 import { evaluate } from '../../core/compliance/index.js';
 import type { Resource } from '../../core/resource.js';
-import type { ScanResourceRow, Store } from '../../store/index.js';
+import { encodeScanResourceRows, type Store } from '../../store/index.js';
 import { notFound } from '../errors.js';
 import { toRow } from '../inventory.js';
 import type { CompiledPolicyCache } from '../policy-source.js';
@@ -79,9 +79,11 @@ export function createShardActivity(store: Store, policies: CompiledPolicyCache,
       const resumed = ctx.info.heartbeatDetails as Checkpoint | undefined;
       let at: Checkpoint = resumed ?? { resources: 0, compliant: 0, pages: 0 };
       if (resumed) ctx.log.info('resuming shard from its last written page', { where, pages: resumed.pages });
-      // Pages are buffered up to FLUSH_ROWS rows per upsert (one round trip instead of ten); the
-      // checkpoint advances only past pages that were written.
-      let pending: ScanResourceRow[] = [];
+      // Pages are buffered up to FLUSH_ROWS rows per write (one round trip instead of ten), each
+      // encoded as it arrives: a flat string per page keeps the heap small and cheap to collect.
+      // The checkpoint advances only past pages that were written.
+      let pending: string[] = [];
+      let pendingRows = 0;
       let pendingCompliant = 0;
       let pendingPages = 0;
       let token = at.token;
@@ -94,22 +96,24 @@ export function createShardActivity(store: Store, policies: CompiledPolicyCache,
           if (token && isExpiredToken(err)) {
             at = { resources: 0, compliant: 0, pages: 0 };
             token = undefined;
-            pending = []; pendingCompliant = 0; pendingPages = 0;
+            pending = []; pendingRows = 0; pendingCompliant = 0; pendingPages = 0;
             continue;
           }
           throw toActivityFailure(err, where);
         }
-        for (const resource of page.resources) {
+        const rows = page.resources.map((resource) => {
           const result = evaluate(compiled, resource);
           if (result.compliant) pendingCompliant++;
-          pending.push(toRow(resource, result.compliant, result.findings));
-        }
+          return toRow(resource, result.compliant, result.findings);
+        });
+        pending.push(encodeScanResourceRows(input.scanId, rows));
+        pendingRows += rows.length;
         pendingPages++;
         token = page.next;
-        if (pending.length >= FLUSH_ROWS || !token) {
-          await store.upsertScanResources(input.scanId, pending);
-          at = { token, pages: at.pages + pendingPages, resources: at.resources + pending.length, compliant: at.compliant + pendingCompliant };
-          pending = []; pendingCompliant = 0; pendingPages = 0;
+        if (pendingRows >= FLUSH_ROWS || !token) {
+          await store.writeScanResources(pending.join(''));
+          at = { token, pages: at.pages + pendingPages, resources: at.resources + pendingRows, compliant: at.compliant + pendingCompliant };
+          pending = []; pendingRows = 0; pendingCompliant = 0; pendingPages = 0;
         }
         ctx.heartbeat(at);
         if (!token) break;

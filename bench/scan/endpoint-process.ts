@@ -10,6 +10,7 @@ import { Inventory, type InventoryShape } from './inventory.js';
 
 export interface EndpointProcess {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -27,7 +28,7 @@ export async function startEndpointProcess(shape: InventoryShape): Promise<Endpo
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code, signal) => reject(new Error(`synthetic AWS endpoint exited (${signal ?? code}) before listening`)));
   }).catch(async (err: unknown) => { await stop(); throw err; });
-  return { url, stop };
+  return { url, pid: child.pid!, stop };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -17,6 +17,8 @@ import type { ComplianceScanResult } from '../../workflows/types.js';
 import { BASE_ACCOUNT, BASE_CREDENTIALS } from './aws-endpoint.js';
 import type { Concurrency } from './bare-loop.js';
 import { BENCH_POLICY, RESOURCE_TYPES, type Inventory } from './inventory.js';
+import { phasesOf, type ScanPhases } from './phases.js';
+import { meterCpu, meterThreads, type Classify } from './cpu.js';
 import { procStatusKiB, sampleRss } from './rss.js';
 import { Teardown } from './teardown.js';
 
@@ -29,6 +31,11 @@ export interface FullScanResult {
   peakKiB: number | undefined;
   /** The kernel's high-water mark over the worker's whole life, start-up included. */
   hwmKiB: number | undefined;
+  phases: ScanPhases;
+  /** CPU seconds per process group from scan start to result. */
+  cpu: Record<string, number>;
+  /** The worker's share of it, per thread name. */
+  workerThreads: Record<string, number>;
 }
 
 const PROGRESS_EVERY_MS = 10_000;
@@ -36,8 +43,17 @@ const PROGRESS_EVERY_MS = 10_000;
 /** The worker's heap limits, as the README recommends for workers: V8 otherwise grows its heap
  * lazily on a large machine, and the RSS says more about the machine than about the worker. */
 export const WORKER_NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS ?? '--max-old-space-size=192 --max-semi-space-size=4';
+/** Node flags NODE_OPTIONS refuses (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), for profiling the worker. */
+const WORKER_EXEC_ARGV = (process.env.BENCH_WORKER_EXEC_ARGV ?? '').split(' ').filter(Boolean);
+/** The worker runs the compiled code (`npm run build`, as `npm run bench:scan` does first), as
+ * production does: under tsx it would carry the loader's memory too. FINOPS_FROM_SOURCE=1 overrides. */
+export const WORKER_CODE = process.env.FINOPS_FROM_SOURCE === '1' ? 'sources (tsx)' : 'dist/ (npm run build)';
 
-export async function runFullScan(endpoint: string, inventory: Inventory, limits: Concurrency): Promise<FullScanResult> {
+/** The processes of a run, for the CPU meter: ours by pid, the servers by name. */
+export const classifyServers = (ours: Record<number, string>): Classify => (pid, comm) =>
+  ours[pid] ?? (comm === 'postgres' ? 'postgres' : comm === 'temporal' ? 'temporal server' : undefined);
+
+export async function runFullScan(endpoint: { url: string; pid: number }, inventory: Inventory, limits: Concurrency): Promise<FullScanResult> {
   const teardown = new Teardown();
   try {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-scan-'));
@@ -58,7 +74,7 @@ export async function runFullScan(endpoint: string, inventory: Inventory, limits
       TEMPORAL_TASK_QUEUE: taskQueue,
       DATABASE_URL: database.url,
       POLICY_PATH: policyPath,
-      AWS_ENDPOINT_URL: endpoint,
+      AWS_ENDPOINT_URL: endpoint.url,
       AWS_ACCESS_KEY_ID: BASE_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: BASE_CREDENTIALS.secretAccessKey,
       AWS_REGION: 'us-east-1',
@@ -66,7 +82,8 @@ export async function runFullScan(endpoint: string, inventory: Inventory, limits
       AWS_MANAGEMENT_ACCOUNT_ID: BASE_ACCOUNT,
       MAX_PARALLEL_ACCOUNTS: String(limits.parallelAccounts),
       MAX_CONCURRENT_REGIONS: String(limits.concurrentRegions),
-    });
+      ...(process.env.FINOPS_FROM_SOURCE === '1' ? {} : { FINOPS_FROM_DIST: '1' }),
+    }, WORKER_EXEC_ARGV);
     teardown.defer('worker', () => worker.kill());
     const workerExit = exitOf(worker);
 
@@ -82,6 +99,8 @@ export async function runFullScan(endpoint: string, inventory: Inventory, limits
       aws: { maxParallelAccounts: limits.parallelAccounts, maxConcurrentRegions: limits.concurrentRegions },
     });
     const sampler = sampleRss(pid);
+    const threadMeter = meterThreads(pid);
+    const cpuMeter = meterCpu(classifyServers({ [pid]: 'worker', [endpoint.pid]: 'endpoint', [process.pid]: 'bench' }));
     const start = process.hrtime.bigint();
     const { handle, workflowId } = await startComplianceScan(client, config, {
       scope: { clouds: ['aws'], accounts: inventory.accounts, regions: inventory.regions, resource_types: RESOURCE_TYPES },
@@ -96,7 +115,10 @@ export async function runFullScan(endpoint: string, inventory: Inventory, limits
     }
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const { peakKiB } = sampler.stop();
-    return { seconds, result, idleKiB, peakKiB, hwmKiB: procStatusKiB(pid, 'VmHWM') };
+    const cpu = cpuMeter.stop();
+    const workerThreads = threadMeter.stop();
+    const phases = phasesOf((await handle.fetchHistory()).events ?? []);
+    return { seconds, result, idleKiB, peakKiB, hwmKiB: procStatusKiB(pid, 'VmHWM'), phases, cpu, workerThreads };
   } finally {
     await teardown.close();
   }

@@ -27,7 +27,7 @@ describe('finops-tag-compliance start', () => {
   let child: ChildProcess | undefined;
   afterAll(() => { child?.kill('SIGKILL'); });
 
-  it('brings up Temporal, worker and gateway, runs evaluateInventory, and stops cleanly on SIGINT', async () => {
+  it('builds dist/, brings up Temporal, worker and gateway from it, runs evaluateInventory, and stops cleanly on SIGINT', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'start-'));
     const [temporalPort, uiPort, httpPort] = [await freePort(), await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = {
@@ -40,6 +40,10 @@ describe('finops-tag-compliance start', () => {
     };
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;
+    // As `npm start` does: build dist/, then run it (the other suites run the sources).
+    delete env.FINOPS_FROM_SOURCE;
+    const build = spawnSync('bash', [path.join(REPO_ROOT, 'scripts', 'build.sh')], { encoding: 'utf8', timeout: 120_000 });
+    expect(build.status, build.stderr).toBe(0);
     let stderr = '';
     child = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
@@ -54,6 +58,7 @@ describe('finops-tag-compliance start', () => {
       throw new Error(`${exitedEarly ? `start ${exitedEarly}` : `${err.message}, start still running`}; its stderr:\n${stderr.slice(-6000)}`);
     });
     expect(health.database.kind).toBe('pglite');
+    expect(stderr).not.toContain('running the sources'); // it ran the fresh build
     expect(stderr).toContain(`Temporal Web UI http://127.0.0.1:${uiPort}`);
     expect(stderr).toContain('"mcpServers"');
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);

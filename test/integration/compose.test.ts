@@ -430,10 +430,17 @@ describe('Dockerfile and .dockerignore', () => {
     for (const stage of stages.filter((s) => !aliases.has(s.image))) expect(stage.image).toBe('node:20-bookworm-slim');
   });
 
-  it('installs production dependencies only, from the lockfile', () => {
-    const installs = steps.filter((s) => s.op === 'RUN' && /\bnpm ci\b/.test(s.args));
+  it('ships production dependencies only, from the lockfile, and dist/ built in a stage of its own', () => {
+    const lastFrom = steps.map((s) => s.op).lastIndexOf('FROM');
+    const stageOf = (i: number) => steps.slice(0, i + 1).filter((s) => s.op === 'FROM').at(-1)!.args.split(/\s+/).at(-1);
+    const installs = steps.map((s, i) => ({ s, i })).filter(({ s }) => s.op === 'RUN' && /\bnpm ci\b/.test(s.args));
     expect(installs.length).toBeGreaterThan(0);
-    for (const s of installs) expect(s.args).toMatch(/--omit=dev\b/);
+    // Dev dependencies (TypeScript) only where dist/ is built; what the runtime copies is --omit=dev.
+    for (const { s, i } of installs) if (stageOf(i) !== 'build') expect(s.args).toMatch(/--omit=dev\b/);
+    expect(steps.some((s) => s.op === 'RUN' && /scripts\/build\.sh/.test(s.args))).toBe(true);
+    const runtime = steps.slice(lastFrom);
+    expect(runtime.some((s) => s.op === 'COPY' && /--from=build\b.*\bdist\b/.test(s.args))).toBe(true);
+    expect(runtime.some((s) => s.op === 'COPY' && /--from=deps\b.*node_modules/.test(s.args))).toBe(true);
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(Object.keys(pkg.dependencies), 'bin/ runs TypeScript through tsx at run time').toContain('tsx');
   });

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../store/db.js';
 import { loadMigrations, migrate, MigrationChecksumError } from '../../store/migrate.js';
-import { createStore, type AuditEntry, type NewScan, type ScanResourceRow, type Store } from '../../store/index.js';
+import { createStore, encodeScanResourceRows, type AuditEntry, type NewScan, type ScanResourceRow, type Store } from '../../store/index.js';
 import { createTestDatabase, createTestPglite } from '../support/databases.js';
 
 // ---- builders ------------------------------------------------------------------------------
@@ -83,6 +83,7 @@ function countingDb(db: Db): { db: Db; statements: () => number } {
       kind: db.kind,
       query: (sql, params) => { statements++; return db.query(sql, params); },
       exec: (sql) => { statements++; return db.exec(sql); },
+      copyFrom: (target, rows) => { statements++; return db.copyFrom(target, rows); },
       transaction: (fn) => db.transaction(fn),
       close: () => db.close(),
     },
@@ -401,6 +402,38 @@ describe.each(backends)('store on $kind', (backend) => {
       expect((await store.listScanResources(scanId, { limit: 10 })).map((r) => r.state)).toEqual(['stopped']);
     });
 
+    it('keep tabs, line breaks, backslashes, quotes and non-ASCII text exactly as given', async () => {
+      const scanId = await aRunningScan();
+      const awkward = 'a\tb\nc\r\\d "e" \\N é 日本 \u{1F600}';
+      const row = aResourceRow({
+        name: awkward, state: '\\N', tags: { [`k${awkward}`]: awkward, Empty: '' },
+        violations: [{ kind: 'invalid_value', tag: awkward, message: `value "${awkward}" is not allowed` }], monthlyCost: 12.25,
+      });
+      expect(await store.upsertScanResources(scanId, [row])).toBe(1);
+      const [stored] = await store.listScanResources(scanId, { limit: 1 });
+      expect(stored).toMatchObject({ name: awkward, state: '\\N', tags: row.tags, violations: row.violations, monthlyCost: 12.25 });
+    });
+
+    it('merge a retried batch that overlaps stored rows: new and changed rows are written, the rest left alone', async () => {
+      const scanId = await aRunningScan();
+      const rows = resourceRows(10);
+      expect(await store.upsertScanResources(scanId, rows)).toBe(10);
+      const retry = [...rows.slice(5, 8).map((r) => ({ ...r, compliant: false })), ...rows.slice(8), ...resourceRows(5)];
+      expect(await store.upsertScanResources(scanId, retry)).toBe(3 + 5);
+      expect(await store.countScanResources(scanId)).toBe(15);
+      expect(await store.countScanResources(scanId, { compliant: false })).toBe(3);
+    });
+
+    it('write pages encoded ahead of time, as a shard buffers them', async () => {
+      const scanId = await aRunningScan();
+      const pages = [resourceRows(3), resourceRows(4)];
+      const encoded = pages.map((page) => encodeScanResourceRows(scanId, page)).join('');
+      expect(await store.writeScanResources(encoded)).toBe(7);
+      expect(await store.writeScanResources(encoded)).toBe(0);
+      expect(await store.writeScanResources('')).toBe(0);
+      expect(await store.countScanResources(scanId)).toBe(7);
+    });
+
     it('write 1,000 rows in one statement', async () => {
       const scanId = await aRunningScan();
       const counting = countingDb(db);
@@ -410,12 +443,12 @@ describe.each(backends)('store on $kind', (backend) => {
       expect(await store.countScanResources(scanId)).toBe(1000);
     });
 
-    it('write more than a batch in several statements of one transaction', async () => {
+    it('write a large batch all or nothing', async () => {
       const scanId = await aRunningScan();
       const rows = resourceRows(1500);
       const poisoned = [...rows.slice(0, 1200), { ...rows[1200]!, cloud: 'oracle' as never }, ...rows.slice(1201)];
       await expect(store.upsertScanResources(scanId, poisoned)).rejects.toThrow();
-      expect(await store.countScanResources(scanId)).toBe(0); // the first, valid batch was rolled back too
+      expect(await store.countScanResources(scanId)).toBe(0); // the 1,200 valid rows before it were not kept
       expect(await store.upsertScanResources(scanId, rows)).toBe(1500);
       expect(await store.countScanResources(scanId)).toBe(1500);
     });

@@ -10,8 +10,9 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), 'worker'], {
+/** `execArgv`: node flags NODE_OPTIONS refuses, such as --cpu-prof (benchmarks). */
+export function spawnWorker(env: Record<string, string>, execArgv: string[] = []): WorkerProcess {
+  const child = spawn(process.execPath, [...execArgv, path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), 'worker'], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
