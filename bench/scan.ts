@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBareLoop, type Concurrency } from './scan/bare-loop.js';
+import { runBareLoopProcess } from './scan/bare-loop-process.js';
 import { formatCpu, meterCpu } from './scan/cpu.js';
 import { startEndpointProcess } from './scan/endpoint-process.js';
 import { classifyServers, runFullScan, WORKER_CODE, WORKER_NODE_OPTIONS, type FullScanResult } from './scan/full-scan.js';
@@ -93,6 +94,11 @@ async function compare(): Promise<string[]> {
     const bareCpu = meterCpu(classifyServers({ [process.pid]: 'bare loop', [endpoint.pid]: 'endpoint' }));
     const bare = await runBareLoop(endpoint.url, inventory, limits);
     const bareCpuSeconds = bareCpu.stop();
+    // The same loop under the worker's heap flags (V8 flags only; NODE_OPTIONS-style string).
+    const constrainedFlags = WORKER_NODE_OPTIONS.split(' ').filter(Boolean);
+    const constrained = constrainedFlags.length
+      ? await runBareLoopProcess({ endpoint: endpoint.url, shape, limits }, constrainedFlags)
+      : undefined;
     console.error(`full scan: ${fmt(shape.n)} resources (Temporal + PostgreSQL + worker process) ...`);
     // A failing scan still leaves the bare loop's figures worth printing.
     const full = await runFullScan(endpoint, inventory, limits).catch((err: unknown) => err as Error);
@@ -101,9 +107,12 @@ async function compare(): Promise<string[]> {
       ['N resources', `${fmt(shape.n)} (${shape.accounts} accounts x ${shape.regions} regions, ~${fmt(perShard)} each)`],
       ['bare loop', `${bare.seconds.toFixed(2)} s  ${perSecond(bare.resources, bare.seconds)}  (${fmt(bare.pages)} pages)`],
       ['bare loop CPU s', `${formatCpu(bareCpuSeconds)}  (${os.cpus().length} cores)`],
+      ...(constrained ? [['bare, worker flags', `${constrained.seconds.toFixed(2)} s  ${perSecond(constrained.resources, constrained.seconds)}  ` +
+        `(${constrained.cpuSeconds.toFixed(2)} CPU s; the loop in its own process with the worker's heap flags)`] as [string, string]] : []),
       ...(full instanceof Error ? [['full scan', failed!] as [string, string]] : [
         ['full scan', `${full.seconds.toFixed(2)} s  ${perSecond(full.result.totals.total, full.seconds)}  (totals.total ${fmt(full.result.totals.total)})`],
-        ['ratio full/bare', `${(full.seconds / bare.seconds).toFixed(2)}x  (target <= 1.3x)`],
+        ['ratio full/bare', `${(full.seconds / bare.seconds).toFixed(2)}x  (target <= 1.3x)` +
+          (constrained ? `; ${(full.seconds / constrained.seconds).toFixed(2)}x against the bare loop with the worker's flags` : '')],
         ['full scan phases', `planning ${full.phases.planning.toFixed(2)} s, accounts ${full.phases.accounts.toFixed(2)} s, ` +
           `closing ${full.phases.closing.toFixed(2)} s (from the workflow history)`],
         ['full scan CPU s', `${formatCpu(full.cpu)}  (${os.cpus().length} cores)`],
@@ -120,6 +129,7 @@ async function compare(): Promise<string[]> {
       ...machine(),
     ]);
     const bareProblems = checkScan('bare loop', inventory, bare.resources, bare.compliant, expectedCompliant);
+    if (constrained) bareProblems.push(...checkScan('bare loop (worker flags)', inventory, constrained.resources, constrained.compliant, expectedCompliant));
     if (full instanceof Error) return [...bareProblems, `full scan: ${full.stack ?? full.message}`];
     return [...bareProblems, ...scanProblems(full, inventory, expectedCompliant)];
   });
