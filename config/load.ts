@@ -28,6 +28,9 @@ export const ENV_KEYS: Record<string, string> = {
   CROSS_ACCOUNT_ROLE_NAME: 'aws.crossAccountRoleName',
   CROSS_ACCOUNT_EXTERNAL_ID: 'aws.externalId',
   AWS_MANAGEMENT_ACCOUNT_ID: 'aws.managementAccountId',
+  SCAN_ACCOUNTS: 'aws.accounts', // comma-separated
+  SCAN_REGIONS: 'aws.regions', // comma-separated
+  AWS_SESSION_DURATION_SECONDS: 'aws.sessionDurationSeconds',
   MAX_PARALLEL_ACCOUNTS: 'aws.maxParallelAccounts',
   MAX_CONCURRENT_REGIONS: 'aws.maxConcurrentRegions',
   AWS_ENDPOINT_URL: 'aws.endpoint',

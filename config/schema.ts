@@ -74,9 +74,9 @@ export const configSchema = z.object({
     /** Account whose default credential chain is used as is; discovered via STS when unset. */
     managementAccountId: z.string().regex(/^\d{12}$/).optional(),
     /** Accounts to scan when a scope names none; unset = AWS Organizations ListAccounts. */
-    accounts: z.array(z.string().regex(/^\d{12}$/)).optional(),
+    accounts: stringList(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).optional(),
     /** Regions to scan when a scope names none; unset = EC2 DescribeRegions (opted-in). */
-    regions: z.array(z.string().min(1)).optional(),
+    regions: stringList(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')).optional(),
     sessionDurationSeconds: z.coerce.number().int().min(900).max(43200).default(900),
     maxParallelAccounts: z.coerce.number().int().min(1).max(100).default(5),
     maxConcurrentRegions: z.coerce.number().int().min(1).max(50).default(5),

@@ -34,6 +34,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' } as NodeJS.ProcessEnv)).toThrow(ConfigError);
   });
 
+  it('reads the default scan accounts and regions as comma-separated lists, and names a bad entry', () => {
+    const config = loadConfig({ SCAN_ACCOUNTS: '111111111111, 222222222222', SCAN_REGIONS: 'us-east-1,eu-west-1,us-gov-west-1' } as NodeJS.ProcessEnv);
+    expect(config.aws.accounts).toEqual(['111111111111', '222222222222']);
+    expect(config.aws.regions).toEqual(['us-east-1', 'eu-west-1', 'us-gov-west-1']);
+    expect(() => loadConfig({ SCAN_ACCOUNTS: '111111111111,12345' } as NodeJS.ProcessEnv)).toThrow(/aws\.accounts\.1: must be a 12-digit AWS account id/);
+    expect(() => loadConfig({ SCAN_REGIONS: 'us-east-1,../etc' } as NodeJS.ProcessEnv)).toThrow(/aws\.regions\.1: must be an AWS region/);
+  });
+
   it('refuses a CONFIG_FILE that does not exist', () => {
     expect(() => loadConfig({ CONFIG_FILE: '/nonexistent/config.yaml' } as NodeJS.ProcessEnv)).toThrow(/does not exist/);
   });
