@@ -1,25 +1,16 @@
 // validate_resource_tags: the live tags of up to 100 named resources, checked against the current
 // policy right now. Reads AWS directly from the gateway (no scan, no Temporal, nothing stored), so
 // a model can confirm a fix the moment it is made.
-import { GetBucketLocationCommand, GetBucketTaggingCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { AwsClients } from '../../activities/aws/clients.js';
-import { redactPrincipal, toActivityFailure } from '../../activities/aws/errors.js';
-import { tagsByArn, tagsOf, type TagMap } from '../../activities/aws/tags.js';
 import { loadPolicyFile } from '../../activities/policy-source.js';
-import { parseArn, regionOfArn, type ArnParts } from '../../core/aws/arn.js';
-import { HOME_REGION } from '../../core/aws/resource-types.js';
 import { evaluate } from '../../core/compliance/index.js';
 import { compilePolicy, type CompiledPolicy } from '../../core/policy/index.js';
-import { defineTool, type ToolContext } from '../context.js';
-import { redactSecrets, ToolError } from '../errors.js';
+import { defineTool } from '../context.js';
+import { ToolError } from '../errors.js';
+import { readLiveTags } from '../live-tags.js';
 
+export { NOT_RETURNED_NOTE } from '../live-tags.js';
 export const MAX_ARNS = 100;
-export const NOT_RETURNED_NOTE = 'not returned by the Tagging API: never tagged, or does not exist';
-const GROUP_CONCURRENCY = 4;
-const BUCKET_CONCURRENCY = 8;
-const MAX_ERROR_CHARS = 400;
 
 const violationSchema = z.object({
   kind: z.string().describe('missing_required_tag, invalid_value, invalid_format, empty_value, wrong_key_case or key_case_mismatch'),
@@ -43,10 +34,6 @@ const resultSchema = z.object({
   note: z.string().optional(),
 });
 
-// One (account, region) of Tagging API reads, or one S3 bucket: what was read, or why not.
-type Read = Omit<z.infer<typeof resultSchema>, 'compliant' | 'violations'>;
-type Outcome = Read | { arn: string; error: string };
-
 /** Compiled policies by hash: a policy file that has not changed is compiled once per process. */
 const compiledByHash = new Map<string, CompiledPolicy>();
 const MAX_COMPILED = 8;
@@ -60,145 +47,6 @@ function compiledFor(hash: string, compile: () => CompiledPolicy): CompiledPolic
   }
   return compiled;
 }
-
-/** Text safe to show: no principal ARNs or access keys, bounded. */
-function safe(text: string, max = MAX_ERROR_CHARS): string {
-  return redactSecrets(redactPrincipal(text)).slice(0, max);
-}
-
-/** An AWS failure as a typed reason, e.g. `account 1111…: sts:AssumeRole …: AccessDenied: …`. */
-function reason(err: unknown, where: string): string {
-  return safe(toActivityFailure(err, where).message);
-}
-
-function errorName(err: unknown): string {
-  return (err as { name?: string })?.name ?? '';
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      out[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
-}
-
-// ---- Tagging API: ARNs of one account and region -----------------------------------------------
-
-async function readTagged(aws: AwsClients, account: string, region: string, targets: { arn: string; parts: ArnParts }[]): Promise<Outcome[]> {
-  const arns = targets.map((t) => t.arn);
-  try {
-    const found = await tagsByArn(aws.client('tagging', account, region), arns);
-    return targets.map(({ arn, parts }) => {
-      const tags = found.get(arn);
-      return { arn, resource_type: parts.type, account, region: regionOfArn(parts), tags: tags ?? {}, ...(tags ? {} : { note: NOT_RETURNED_NOTE }) };
-    });
-  } catch (err) {
-    const failure = toActivityFailure(err, `account ${account} ${region} tag:GetResources`);
-    // One ARN the API rejects fails its whole batch: read the batch one ARN at a time instead.
-    if (failure instanceof ApplicationFailure && failure.type === 'InvalidInput' && targets.length > 1) {
-      return (await mapLimit(targets, GROUP_CONCURRENCY, (t) => readTagged(aws, account, region, [t]))).flat();
-    }
-    const error = safe(failure.message);
-    return targets.map(({ arn }) => ({ arn, error }));
-  }
-}
-
-// ---- S3: bucket ARNs name no account, so find the owner among the accounts we can reach ---------
-
-class BucketOwners {
-  private readonly listings = new Map<string, Promise<Map<string, string | undefined> | undefined>>();
-  /** Accounts whose buckets could not be listed, with the reason. */
-  readonly unreachable = new Map<string, string>();
-
-  constructor(private readonly aws: AwsClients, readonly candidates: string[], private readonly signal?: AbortSignal) {}
-
-  /** The first account, in order, whose listing holds the bucket: the likeliest one first, then the rest at once. */
-  async find(bucket: string, first?: string): Promise<{ account: string; region?: string } | undefined> {
-    const order = first ? [first, ...this.candidates.filter((a) => a !== first)] : this.candidates;
-    const [head, ...rest] = order;
-    const listings = head === undefined ? [] : [await this.listing(head)];
-    if (!listings[0]?.has(bucket)) listings.push(...await mapLimit(rest, BUCKET_CONCURRENCY, (a) => this.listing(a)));
-    const index = listings.findIndex((listing) => listing?.has(bucket));
-    return index < 0 ? undefined : { account: order[index]!, region: listings[index]!.get(bucket) };
-  }
-
-  private listing(account: string): Promise<Map<string, string | undefined> | undefined> {
-    let listing = this.listings.get(account);
-    if (!listing) {
-      listing = this.list(account).catch((err: unknown) => {
-        this.unreachable.set(account, reason(err, `account ${account} s3:ListBuckets`));
-        return undefined;
-      });
-      this.listings.set(account, listing);
-    }
-    return listing;
-  }
-
-  private async list(account: string): Promise<Map<string, string | undefined>> {
-    const s3 = this.aws.client('s3', account, HOME_REGION);
-    const buckets = new Map<string, string | undefined>();
-    let token: string | undefined;
-    do {
-      const out = await s3.send(new ListBucketsCommand({ MaxBuckets: 10_000, ContinuationToken: token }), { abortSignal: this.signal });
-      for (const b of out.Buckets ?? []) if (b.Name) buckets.set(b.Name, b.BucketRegion || undefined);
-      token = out.ContinuationToken || undefined;
-    } while (token);
-    return buckets;
-  }
-}
-
-async function bucketRegion(aws: AwsClients, account: string, bucket: string, signal?: AbortSignal): Promise<string> {
-  const out = await aws.client('s3', account, HOME_REGION).send(new GetBucketLocationCommand({ Bucket: bucket }), { abortSignal: signal });
-  const location = out.LocationConstraint as string | undefined;
-  if (!location) return 'us-east-1';
-  return location === 'EU' ? 'eu-west-1' : location; // legacy spelling of eu-west-1
-}
-
-async function bucketTags(aws: AwsClients, account: string, region: string, bucket: string, signal?: AbortSignal): Promise<TagMap> {
-  try {
-    return tagsOf((await aws.client('s3', account, region).send(new GetBucketTaggingCommand({ Bucket: bucket }), { abortSignal: signal })).TagSet);
-  } catch (err) {
-    if (errorName(err) === 'NoSuchTagSet') return {};
-    throw err;
-  }
-}
-
-async function readBucket(aws: AwsClients, owners: BucketOwners, home: string | undefined, arn: string, parts: ArnParts,
-  signal?: AbortSignal): Promise<Outcome> {
-  const bucket = parts.resource;
-  const base = { arn, resource_type: parts.type };
-  const owner = await owners.find(bucket, parts.accountId || undefined);
-  try {
-    if (owner) {
-      const region = owner.region ?? await bucketRegion(aws, owner.account, bucket, signal);
-      return { ...base, account: owner.account, region, tags: await bucketTags(aws, owner.account, region, bucket, signal) };
-    }
-    if (!home) return { arn, error: safe(`bucket not found in the accounts searched; ${[...owners.unreachable.values()].join('; ')}`) };
-    // Listed by no account we reached: it may not exist, or a bucket policy may still let us read it.
-    const tags = await bucketTags(aws, home, HOME_REGION, bucket, signal);
-    const region = await bucketRegion(aws, home, bucket, signal).catch(() => 'unknown');
-    return { ...base, account: 'unknown', region, tags, note: `owner account is none of those searched (${owners.candidates.join(', ')})` };
-  } catch (err) {
-    if (errorName(err) === 'NoSuchBucket') return { arn, error: 'bucket does not exist' };
-    const why = reason(err, `s3 bucket ${bucket}`);
-    if (owner) return { arn, error: why };
-    const searched = owners.candidates.filter((a) => !owners.unreachable.has(a));
-    const unreachable = [...owners.unreachable.values()];
-    return {
-      arn,
-      error: safe(`${why} (the bucket is not owned by the accounts searched: ${searched.join(', ') || 'none'}; name its owner in ` +
-        `bucket_accounts${unreachable.length ? `; could not search: ${unreachable.join('; ')}` : ''})`, 2 * MAX_ERROR_CHARS),
-    };
-  }
-}
-
-// ---- the tool ------------------------------------------------------------------------------------
 
 export const validateResourceTags = defineTool({
   name: 'validate_resource_tags',
@@ -240,7 +88,7 @@ export const validateResourceTags = defineTool({
     const loaded = await loadPolicyFile(ctx.store, ctx.config.policy.path);
     const compiled = compiledFor(loaded.hash, () => compilePolicy(loaded.policy));
     const arns = [...new Set(input.resource_arns)];
-    const outcomes = await readAll(ctx, aws, arns, input.bucket_accounts ?? []);
+    const outcomes = await readLiveTags(ctx, aws, arns, input.bucket_accounts ?? []);
 
     const results: z.infer<typeof resultSchema>[] = [];
     const errors: { arn: string; error: string }[] = [];
@@ -271,59 +119,6 @@ export const validateResourceTags = defineTool({
     return { structured: { policy_version_id: loaded.id, results, errors, summary }, text: summaryText(loaded.id, results, errors, summary) };
   },
 });
-
-/** Reads every ARN: Tagging API calls per (account, region), S3 buckets one by one. */
-async function readAll(ctx: ToolContext, aws: AwsClients, arns: string[], bucketAccounts: string[]): Promise<Map<string, Outcome>> {
-  const outcomes = new Map<string, Outcome>();
-  const groups = new Map<string, { account: string; region: string; targets: { arn: string; parts: ArnParts }[] }>();
-  const buckets: { arn: string; parts: ArnParts }[] = [];
-  for (const arn of arns) {
-    let parts: ArnParts;
-    try {
-      parts = parseArn(arn);
-    } catch (err) {
-      outcomes.set(arn, { arn, error: (err as Error).message });
-      continue;
-    }
-    if (parts.service === 's3' && !parts.region) {
-      if (parts.type === 's3:bucket') buckets.push({ arn, parts });
-      else outcomes.set(arn, { arn, error: 'S3 object ARNs are not supported: pass the bucket ARN (arn:aws:s3:::bucket-name)' });
-    } else if (!/^\d{12}$/.test(parts.accountId)) {
-      outcomes.set(arn, { arn, error: 'the ARN names no 12-digit account id (only S3 bucket ARNs may omit it)' });
-    } else {
-      const region = parts.region || HOME_REGION;
-      const key = `${parts.accountId}/${region}`;
-      let group = groups.get(key);
-      if (!group) groups.set(key, group = { account: parts.accountId, region, targets: [] });
-      group.targets.push({ arn, parts });
-    }
-  }
-
-  const total = groups.size + buckets.length;
-  let done = 0;
-  const step = async (message: string) => ctx.progress(++done, total, message);
-
-  const readGroups = mapLimit([...groups.values()], GROUP_CONCURRENCY, async ({ account, region, targets }) => {
-    ctx.signal?.throwIfAborted();
-    for (const outcome of await readTagged(aws, account, region, targets)) outcomes.set(outcome.arn, outcome);
-    await step(`read ${targets.length} resources in ${account}/${region}`);
-  });
-
-  const readBuckets = (async () => {
-    if (buckets.length === 0) return;
-    const home = await aws.sessions.homeAccount().catch(() => undefined);
-    const accounts = new Set([...bucketAccounts, ...(home ? [home] : []), ...[...groups.values()].map((g) => g.account), ...(ctx.config.aws.accounts ?? [])]);
-    const owners = new BucketOwners(aws, [...accounts], ctx.signal);
-    await mapLimit(buckets, BUCKET_CONCURRENCY, async ({ arn, parts }) => {
-      ctx.signal?.throwIfAborted();
-      outcomes.set(arn, await readBucket(aws, owners, home, arn, parts, ctx.signal));
-      await step(`read bucket ${parts.resource}`);
-    });
-  })();
-
-  await Promise.all([readGroups, readBuckets]);
-  return outcomes;
-}
 
 function summaryText(versionId: number, results: z.infer<typeof resultSchema>[], errors: { arn: string; error: string }[],
   summary: { checked: number; compliant: number; non_compliant: number; errors: number }): string {
