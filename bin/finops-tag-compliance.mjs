@@ -21,7 +21,6 @@ function newestSourceMs(dir) {
 function freshBuild() {
   const stamp = path.join(root, 'dist', '.built');
   if (process.env.FINOPS_FROM_SOURCE === '1' || !existsSync(stamp)) return undefined;
-  if (process.env.FINOPS_FROM_DIST === '1') return path.join(root, 'dist', 'cli', 'main.js'); // as built, checked or not
   const builtMs = statSync(stamp).mtimeMs;
   const stale = SOURCE_DIRS.some((dir) => existsSync(path.join(root, dir)) && newestSourceMs(path.join(root, dir)) > builtMs);
   if (stale) {

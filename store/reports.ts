@@ -3,7 +3,7 @@
 import type { BreakdownStat, ReportAggregates, ViolationStat } from '../core/report/index.js';
 import { isoTime, isoTimeOrNull, positiveLimit } from './columns.js';
 import type { Db } from './db.js';
-import type { ScanResourceRecord } from './scan-resources.js';
+import type { ScanResourceRecord, ScanResourceSqlRow } from './scan-resources.js';
 
 /** A resource with no tags, or missing at least one required tag. */
 export type UntaggedResourceRecord = Omit<ScanResourceRecord, 'scanId' | 'cloud' | 'compliant'>;
@@ -50,18 +50,7 @@ const EXAMPLES = 5;
 const UNTAGGED = `(tags = '{}'::jsonb or violations @> '[{"kind":"missing_required_tag"}]'::jsonb)`;
 const COST_AT_LEAST = '($2::numeric is null or monthly_cost is null or monthly_cost >= $2::numeric)';
 
-interface UntaggedRow {
-  resource_id: string;
-  account: string;
-  region: string;
-  resource_type: string;
-  name: string | null;
-  tags: Record<string, string>;
-  state: string | null;
-  created_at: Date | null;
-  violations: unknown[];
-  monthly_cost: number | null;
-}
+type UntaggedRow = Omit<ScanResourceSqlRow, 'scan_id' | 'cloud' | 'compliant'>;
 
 interface AggregateRow {
   dim: 'type' | 'account' | 'region' | 'all';

@@ -7,7 +7,9 @@ import type { ScanResourceRow } from './scan-resources.js';
 
 const DATA_COLUMNS = ['cloud', 'account', 'region', 'resource_type', 'name', 'tags', 'state', 'created_at',
   'compliant', 'violations', 'monthly_cost'] as const;
-const COPY_COLUMNS = `scan_id, resource_id, ${DATA_COLUMNS.join(', ')}`;
+/** Every column of scan_resources, in COPY line order. */
+export const SCAN_RESOURCE_COLUMNS = `scan_id, resource_id, ${DATA_COLUMNS.join(', ')}`;
+const COPY_COLUMNS = SCAN_RESOURCE_COLUMNS;
 
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIALS = /[\\\t\n\r]/g;

@@ -3,7 +3,7 @@
 import type { Cloud } from '../core/resource.js';
 import { isoTimeOrNull, positiveLimit } from './columns.js';
 import type { Db } from './db.js';
-import { encodeScanResourceRows, writeEncodedScanResources } from './scan-resources-copy.js';
+import { encodeScanResourceRows, SCAN_RESOURCE_COLUMNS, writeEncodedScanResources } from './scan-resources-copy.js';
 
 /** One evaluated resource as a shard writes it. */
 export interface ScanResourceRow {
@@ -57,7 +57,8 @@ export interface ListScanResourcesOptions {
   after?: string;
 }
 
-interface Row {
+/** A scan_resources row as `pg` returns it. */
+export interface ScanResourceSqlRow {
   scan_id: string;
   resource_id: string;
   cloud: Cloud;
@@ -74,10 +75,8 @@ interface Row {
 }
 
 const MAX_PAGE = 10_000;
-const COLUMNS = `scan_id, resource_id, cloud, account, region, resource_type, name, tags, state, created_at,
-  compliant, violations, monthly_cost`;
 
-function toRecord(row: Row): ScanResourceRecord {
+function toRecord(row: ScanResourceSqlRow): ScanResourceRecord {
   return {
     scanId: row.scan_id,
     resourceId: row.resource_id,
@@ -143,8 +142,8 @@ export function createScanResourceQueries(db: Db) {
 
     /** A page ordered by resource id (byte order); pass the last id as `after` for the next page. */
     async listScanResources(scanId: string, opts: ListScanResourcesOptions): Promise<ScanResourceRecord[]> {
-      const rows = await db.query<Row>(
-        `select ${COLUMNS} from scan_resources
+      const rows = await db.query<ScanResourceSqlRow>(
+        `select ${SCAN_RESOURCE_COLUMNS} from scan_resources
          where scan_id = $1 and ($2::boolean is null or compliant = $2) and ($3::text is null or resource_id > $3)
            and (not $5::boolean or violations <> '[]'::jsonb)
          order by resource_id limit $4`,

@@ -20,14 +20,17 @@ function cpuTicks(statPath: string): { comm: string; ticks: number } | undefined
   }
 }
 
-function snapshot(classify: Classify): Map<number, { group: string; ticks: number }> {
-  const out = new Map<number, { group: string; ticks: number }>();
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    const info = cpuTicks(`/proc/${pid}/stat`);
-    const group = info && classify(pid, info.comm);
-    if (info && group) out.set(pid, { group, ticks: info.ticks });
+/** CPU ticks so far of each entry in /proc/<dir>, by id, with the group it counts towards. */
+type Snapshot = Map<string, { group: string; ticks: number }>;
+
+function snapshot(dir: string, groupOf: (id: string, comm: string) => string | undefined): Snapshot {
+  const out: Snapshot = new Map();
+  let ids: string[] = [];
+  try { ids = readdirSync(dir).filter((id) => /^\d+$/.test(id)); } catch { /* the process is gone */ }
+  for (const id of ids) {
+    const info = cpuTicks(`${dir}/${id}/stat`);
+    const group = info && groupOf(id, info.comm);
+    if (info && group) out.set(id, { group, ticks: info.ticks });
   }
   return out;
 }
@@ -37,44 +40,28 @@ export interface CpuMeter {
   stop(): Record<string, number>;
 }
 
-export function meterCpu(classify: Classify): CpuMeter {
-  const before = snapshot(classify);
+function meter(read: () => Snapshot): CpuMeter {
+  const before = read();
   return {
     stop() {
       const totals: Record<string, number> = {};
-      for (const [pid, { group, ticks }] of snapshot(classify)) {
-        const spent = (ticks - (before.get(pid)?.ticks ?? 0)) / TICKS_PER_SECOND;
-        totals[group] = (totals[group] ?? 0) + spent;
+      for (const [id, { group, ticks }] of read()) {
+        totals[group] = (totals[group] ?? 0) + (ticks - (before.get(id)?.ticks ?? 0)) / TICKS_PER_SECOND;
       }
       return totals;
     },
   };
+}
+
+export function meterCpu(classify: Classify): CpuMeter {
+  return meter(() => snapshot('/proc', (pid, comm) => classify(Number(pid), comm)));
+}
+
+/** CPU seconds per thread name of one process (V8's GC helpers, libuv's pool, the Temporal core's runtime...). */
+export function meterThreads(pid: number): CpuMeter {
+  return meter(() => snapshot(`/proc/${pid}/task`, (tid, comm) => (Number(tid) === pid ? 'main' : comm)));
 }
 
 export const formatCpu = (totals: Record<string, number>) => Object.entries(totals)
   .sort(([, a], [, b]) => b - a)
   .map(([group, s]) => `${group} ${s.toFixed(2)}`).join(', ');
-
-/** CPU seconds per thread name of one process (V8's GC helpers, libuv's pool, the Temporal core's runtime...). */
-export function meterThreads(pid: number): CpuMeter {
-  const read = () => {
-    const out = new Map<string, { name: string; ticks: number }>();
-    let tids: string[] = [];
-    try { tids = readdirSync(`/proc/${pid}/task`); } catch { /* gone */ }
-    for (const tid of tids) {
-      const info = cpuTicks(`/proc/${pid}/task/${tid}/stat`);
-      if (info) out.set(tid, { name: Number(tid) === pid ? 'main' : info.comm, ticks: info.ticks });
-    }
-    return out;
-  };
-  const before = read();
-  return {
-    stop() {
-      const totals: Record<string, number> = {};
-      for (const [tid, { name, ticks }] of read()) {
-        totals[name] = (totals[name] ?? 0) + (ticks - (before.get(tid)?.ticks ?? 0)) / TICKS_PER_SECOND;
-      }
-      return totals;
-    },
-  };
-}

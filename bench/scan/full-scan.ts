@@ -82,7 +82,6 @@ export async function runFullScan(endpoint: { url: string; pid: number }, invent
       AWS_MANAGEMENT_ACCOUNT_ID: BASE_ACCOUNT,
       MAX_PARALLEL_ACCOUNTS: String(limits.parallelAccounts),
       MAX_CONCURRENT_REGIONS: String(limits.concurrentRegions),
-      ...(process.env.FINOPS_FROM_SOURCE === '1' ? {} : { FINOPS_FROM_DIST: '1' }),
     }, WORKER_EXEC_ARGV);
     teardown.defer('worker', () => worker.kill());
     const workerExit = exitOf(worker);
