@@ -6,10 +6,11 @@ import { createGatewayAws } from '../mcp-gateway/aws.js';
 import { resolveAuthMode } from '../mcp-gateway/auth.js';
 import { createHttpGateway } from '../mcp-gateway/http.js';
 import { serveStdio } from '../mcp-gateway/stdio.js';
-import { createWorker } from '../worker/worker.js';
+import { createWorker, describeWorker, requestWorkerShutdown, SHUTDOWN_DEADLINE_AFTER_GRACE_MS } from '../worker/worker.js';
 import { writeWorkflowBundle } from '../worker/workflow-bundle.js';
 import { printBanner } from './banner.js';
 import { runEvaluate } from './evaluate.js';
+import { Lifecycle } from './lifecycle.js';
 import { connectTemporal, openStore } from './runtime.js';
 
 const USAGE = `usage: finops-tag-compliance <command>
@@ -20,53 +21,72 @@ const USAGE = `usage: finops-tag-compliance <command>
   evaluate FILE [--snapshot]
                      evaluate an inventory JSON file through the evaluateInventory workflow`;
 
-type Closer = () => Promise<void>;
-
+/**
+ * Runs the pieces a command needs. Every exit path (signal, failed startup, transport closed,
+ * worker failure) goes through one Lifecycle, which stops them in reverse order: gateway, worker
+ * (drained), store, Temporal connection and, last, the dev server this process launched.
+ */
 async function runStack(config: Config, logger: Logger, opts: { transport: 'http' | 'stdio' | 'none'; worker: boolean; devServer: boolean }): Promise<void> {
-  const closers: Closer[] = [];
-  let shuttingDown = false;
-  const shutdown = async (why: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ why }, 'shutting down');
-    for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const graceMs = config.temporal.workerShutdownGraceSeconds * 1000;
+  const lifecycle = new Lifecycle(logger, graceMs + SHUTDOWN_DEADLINE_AFTER_GRACE_MS);
+  lifecycle.handleSignals(); // before anything starts: a Ctrl-C during startup stops what began
+  try {
+    await startStack(config, logger, opts, lifecycle);
+  } catch (err) {
+    // A signal already stopping us exits the process itself; otherwise report the failure
+    // (bin/ prints it and exits 1) once what did start is stopped.
+    const stoppedBySignal = lifecycle.isStopping;
+    await lifecycle.stop('startup failed');
+    if (!stoppedBySignal) throw err;
+  }
+}
+
+async function startStack(config: Config, logger: Logger, opts: { transport: 'http' | 'stdio' | 'none'; worker: boolean; devServer: boolean }, lifecycle: Lifecycle): Promise<void> {
   // Fail before starting anything when the HTTP gateway would refuse its auth settings.
   if (opts.transport === 'http') resolveAuthMode(config.http);
 
   const temporal = await connectTemporal(config, logger, opts.devServer);
-  closers.push(temporal.close);
+  lifecycle.add(temporal.devServer ? 'temporal connection and dev server' : 'temporal connection', temporal.close);
   const store = await openStore(config, logger);
-  closers.push(store.close);
+  lifecycle.add('store', store.close);
   const gatewayAws = createGatewayAws(config);
-  closers.push(async () => gatewayAws.destroy());
+  lifecycle.add('gateway aws clients', async () => gatewayAws.destroy());
   const deps = { config, store: store.store, temporal: temporal.client, logger, aws: gatewayAws };
 
   if (opts.worker) {
     const { worker, connection, aws } = await createWorker({ config, address: temporal.address, store: store.store, logger });
     const running = worker.run();
-    running.catch((err: unknown) => { logger.fatal({ err }, 'worker stopped'); void shutdown('worker failure'); });
-    closers.push(async () => {
-      worker.shutdown();
-      await running.catch(() => {});
+    let failedWhileRunning = false;
+    running.catch((err: unknown) => {
+      if (lifecycle.isStopping) return; // the worker step reports it
+      failedWhileRunning = true;
+      logger.fatal({ error: err instanceof Error ? err.message : String(err) }, 'worker stopped');
+      void lifecycle.exit('worker failure', 1);
+    });
+    lifecycle.add('worker', async () => {
+      requestWorkerShutdown(worker);
+      // The SDK gives up SDK_FORCE_AFTER_GRACE_MS after the grace period (typically: its server is
+      // gone, so finished activities cannot be reported); they time out and are retried.
+      const drained = await running.then(() => true, () => false);
       await connection.close();
       aws.destroy();
+      if (!drained && !failedWhileRunning) throw new Error(`the worker did not drain within its grace period (${config.temporal.workerShutdownGraceSeconds} s) and was stopped; Temporal retries its activities once their heartbeat times out`);
+    }, {
+      begin: () => requestWorkerShutdown(worker), // the grace period starts with the signal, not after the gateway closed
+      describe: () => describeWorker(worker),
     });
   }
 
   let httpUrl: string | undefined;
   if (opts.transport === 'http') {
     const app = await createHttpGateway(deps, { dbKind: store.db.kind });
+    lifecycle.add('http gateway', () => app.close());
     httpUrl = await app.listen({ host: config.http.host, port: config.http.port });
-    closers.push(() => app.close());
   } else if (opts.transport === 'stdio') {
     const stdio = await serveStdio(deps);
-    closers.push(stdio.close);
-    process.stdin.once('end', () => void shutdown('stdin closed'));
-    void stdio.closed.then(() => shutdown('transport closed'));
+    lifecycle.add('stdio transport', stdio.close);
+    process.stdin.once('end', () => void lifecycle.exit('stdin closed', 0));
+    void stdio.closed.then(() => lifecycle.exit('transport closed', 0));
   }
   printBanner({ config, temporal, httpUrl, dbKind: store.db.kind, worker: opts.worker, transport: opts.transport });
 }

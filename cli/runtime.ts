@@ -1,5 +1,6 @@
 // Assembles the running system from config: store, Temporal (joined or started), worker,
 // gateway transports. Each CLI command picks the pieces it needs.
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/index.js';
@@ -9,6 +10,7 @@ import { migrate } from '../store/migrate.js';
 import { createStore, type Store } from '../store/index.js';
 import { isTemporalReachable, startDevServer, type DevServer } from '../worker/dev-server.js';
 import { findTemporalCli } from '../worker/temporal-cli.js';
+import { forgetDevServer, recordDevServer, stopOrphanedDevServer } from './dev-server-pidfile.js';
 import { lockEmbeddedStore } from './embedded-lock.js';
 
 export interface StoreHandle {
@@ -55,28 +57,52 @@ export async function connectTemporal(config: Config, logger: Logger, allowDevSe
   let address = config.temporal.address ?? `${dev.ip}:${dev.port}`;
   let devServer: DevServer | undefined;
   let uiUrl: string | undefined;
+  if (!config.temporal.address && allowDevServer) await stopOrphanedDevServer(config.dataDir, logger);
   if (!(await isTemporalReachable(address))) {
     if (config.temporal.address || !allowDevServer) {
       throw new Error(`Temporal is not reachable at ${address}. Start it (npm start runs a dev server) or fix TEMPORAL_ADDRESS.`);
     }
     const cliPath = findTemporalCli(config.temporal.cliPath);
     logger.info({ cliPath }, 'starting Temporal dev server');
+    const dbFile = dev.dbFile ?? path.join(config.dataDir, 'temporal.db');
     devServer = await startDevServer({
-      cliPath, ip: dev.ip, port: dev.port, uiPort: dev.uiPort, dbFile: dev.dbFile ?? path.join(config.dataDir, 'temporal.db'), namespace: config.temporal.namespace,
+      cliPath, ip: dev.ip, port: dev.port, uiPort: dev.uiPort, dbFile, namespace: config.temporal.namespace,
       onOutput: (text) => logger.warn({ temporal: text.trim() }, 'temporal dev server'),
+      // Ctrl-C must reach only us, so the worker drains before its server goes away.
+      ownProcessGroup: true,
     });
+    logger.info({ devServerPid: devServer.process.pid, address: devServer.address }, 'Temporal dev server started; it stops when this process does');
+    mkdirSync(config.dataDir, { recursive: true });
+    recordDevServer(config.dataDir, devServer.process.pid!, dbFile);
     address = devServer.address;
     uiUrl = devServer.uiUrl;
   } else if (!config.temporal.address) {
-    uiUrl = `http://${dev.ip}:${dev.uiPort}`; // a dev server we started earlier is still running
+    uiUrl = `http://${dev.ip}:${dev.uiPort}`;
+    // Not silent: it may be a server left over from a run that was SIGKILLed.
+    logger.warn({ address }, 'a Temporal server already answers at the dev server address; using it (not started by this process, so not stopped by it)');
   }
-  const connection = await Connection.connect({ address });
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address });
+  } catch (err) {
+    if (devServer) {
+      await devServer.stop();
+      forgetDevServer(config.dataDir);
+    }
+    throw err;
+  }
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return {
     address, uiUrl, devServer, client,
     close: async () => {
-      await connection.close();
-      await devServer?.stop();
+      try {
+        await connection.close();
+      } finally {
+        if (devServer) {
+          await devServer.stop();
+          forgetDevServer(config.dataDir);
+        }
+      }
     },
   };
 }

@@ -12,6 +12,7 @@ export const ENV_KEYS: Record<string, string> = {
   TEMPORAL_CLI_PATH: 'temporal.cliPath',
   TEMPORAL_DEV_PORT: 'temporal.devServer.port',
   TEMPORAL_UI_PORT: 'temporal.devServer.uiPort',
+  WORKER_SHUTDOWN_GRACE_SECONDS: 'temporal.workerShutdownGraceSeconds',
   DATABASE_URL: 'database.url',
   DATABASE_POOL_MAX: 'database.poolMax',
   DATA_DIR: 'dataDir',
@@ -24,6 +25,9 @@ export const ENV_KEYS: Record<string, string> = {
   ALLOWED_HOSTS: 'http.allowedHosts', // comma-separated
   BODY_LIMIT_BYTES: 'http.bodyLimitBytes',
   RATE_LIMIT_PER_MINUTE: 'http.rateLimitPerMinute',
+  SESSION_IDLE_TIMEOUT_SECONDS: 'http.sessionIdleTimeoutSeconds',
+  MAX_SESSIONS_PER_PRINCIPAL: 'http.maxSessionsPerPrincipal',
+  MAX_SESSIONS: 'http.maxSessions',
   LOG_LEVEL: 'logLevel',
   CROSS_ACCOUNT_ROLE_NAME: 'aws.crossAccountRoleName',
   CROSS_ACCOUNT_EXTERNAL_ID: 'aws.externalId',
@@ -35,10 +39,15 @@ export const ENV_KEYS: Record<string, string> = {
   MAX_CONCURRENT_REGIONS: 'aws.maxConcurrentRegions',
   AWS_ENDPOINT_URL: 'aws.endpoint',
   CACHE_TTL_SECONDS: 'gateway.cacheTtlSeconds',
+  PARTIAL_CACHE_TTL_SECONDS: 'gateway.partialCacheTtlSeconds',
+  SHARD_HEARTBEAT_SECONDS: 'aws.shardHeartbeatSeconds',
   DEFAULT_WAIT_SECONDS: 'gateway.defaultWaitSeconds',
   SESSION_CALL_BUDGET: 'gateway.sessionCallBudget',
   MAX_IDENTICAL_CALLS: 'gateway.maxIdenticalCalls',
   LOOP_WINDOW_SECONDS: 'gateway.loopWindowSeconds',
+  MAX_ACCOUNTS_PER_CALL: 'gateway.maxAccountsPerCall',
+  MAX_REGIONS_PER_CALL: 'gateway.maxRegionsPerCall',
+  MAX_ARNS_PER_CALL: 'gateway.maxArnsPerCall',
   AWS_SDK_MAX_ATTEMPTS: 'aws.sdkMaxAttempts',
 };
 

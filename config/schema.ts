@@ -1,5 +1,6 @@
 // The one configuration object every layer receives: a zod schema with defaults.
 import { z } from 'zod';
+import { MAX_ACCOUNTS_PER_CALL, MAX_ARNS_PER_CALL, MAX_REGIONS_PER_CALL } from '../core/limits.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -21,6 +22,11 @@ export const configSchema = z.object({
     taskQueue: z.string().min(1).default('tag-compliance'),
     /** Explicit path to the `temporal` CLI; else PATH, then .venv-tools/bin. */
     cliPath: z.string().min(1).optional(),
+    /**
+     * On shutdown, running activities get this long to finish before they are cancelled (and left
+     * for Temporal to retry elsewhere); the process exits at most 5 s after it, whatever is left.
+     */
+    workerShutdownGraceSeconds: z.coerce.number().int().min(0).max(3600).default(10),
     devServer: z.object({
       ip: z.string().default('127.0.0.1'),
       port: port.default(7233),
@@ -55,10 +61,18 @@ export const configSchema = z.object({
     bodyLimitBytes: z.coerce.number().int().min(1024).max(100 * 1_048_576).default(1_048_576),
     /** Requests per minute per API key (per client IP when auth is off). */
     rateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    /** An MCP session (2025 protocol) with no request in flight for this long is closed. */
+    sessionIdleTimeoutSeconds: z.coerce.number().int().min(1).max(86_400).default(900),
+    /** Open MCP sessions per API key (per client address without keys); at the cap the key's LRU idle one is closed. */
+    maxSessionsPerPrincipal: z.coerce.number().int().min(1).max(100_000).default(100),
+    /** Open MCP sessions per gateway process; at the cap new sessions get 503. */
+    maxSessions: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   }).prefault({}),
   gateway: z.object({
     /** A completed scan of the same scope younger than this answers without a new scan. */
     cacheTtlSeconds: z.coerce.number().int().min(0).max(7 * 86_400).default(3600),
+    /** A partial scan (some targets unread) answers from cache only this long, flagged partial. */
+    partialCacheTtlSeconds: z.coerce.number().int().min(0).max(86_400).default(300),
     /** Default wait of tools that may start a scan before they return a handle instead. */
     defaultWaitSeconds: z.coerce.number().min(0).max(300).default(20),
     /** Tool calls allowed per MCP session. */
@@ -66,6 +80,10 @@ export const configSchema = z.object({
     /** Identical calls (same tool, same arguments) allowed within loopWindowSeconds. */
     maxIdenticalCalls: z.coerce.number().int().min(1).max(1_000_000).default(3),
     loopWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** Per-call caps (a config may lower the hard caps in core/limits.ts, never raise them). */
+    maxAccountsPerCall: z.coerce.number().int().min(1).max(MAX_ACCOUNTS_PER_CALL).default(MAX_ACCOUNTS_PER_CALL),
+    maxRegionsPerCall: z.coerce.number().int().min(1).max(MAX_REGIONS_PER_CALL).default(MAX_REGIONS_PER_CALL),
+    maxArnsPerCall: z.coerce.number().int().min(1).max(MAX_ARNS_PER_CALL).default(MAX_ARNS_PER_CALL),
   }).prefault({}),
   aws: z.object({
     /** Role assumed in every member account (not in the management account). */
@@ -84,6 +102,8 @@ export const configSchema = z.object({
     endpoint: z.string().url().optional(),
     /** SDK attempts per call; throttling beyond them is retried by Temporal with backoff. */
     sdkMaxAttempts: z.coerce.number().int().min(1).max(10).default(3),
+    /** Heartbeat timeout of a shard activity: how long a dead worker's shard waits before a retry elsewhere. */
+    shardHeartbeatSeconds: z.coerce.number().int().min(3).max(600).default(20),
   }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -1,6 +1,7 @@
 // A scan's scope: what to look at. Normalised (sorted, de-duplicated, filters folded in) so
 // that the same question always produces the same scope, hash and workflow id.
 import { z } from 'zod';
+import { MAX_ACCOUNTS_PER_CALL, MAX_REGIONS_PER_CALL } from './limits.js';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region code such as us-east-1');
@@ -8,8 +9,8 @@ const resourceType = z.string().regex(/^(all|[a-z0-9][a-z0-9.-]*:[A-Za-z0-9*][A-
 
 export const scopeInputSchema = z.object({
   clouds: z.array(z.enum(['aws', 'azure', 'gcp'])).min(1).max(3).default(['aws']),
-  accounts: z.array(accountId).max(10_000).optional(),
-  regions: z.array(region).max(64).optional(),
+  accounts: z.array(accountId).max(MAX_ACCOUNTS_PER_CALL, `at most ${MAX_ACCOUNTS_PER_CALL} accounts per scope`).optional(),
+  regions: z.array(region).max(MAX_REGIONS_PER_CALL, `at most ${MAX_REGIONS_PER_CALL} regions per scope`).optional(),
   resource_types: z.array(resourceType).min(1).max(200),
   filters: z.object({ region: region.optional(), account_id: accountId.optional() }).strict().optional(),
 });

@@ -8,7 +8,12 @@ export interface HealthReport {
   temporal: { ok: boolean; namespace: string; error?: string };
   database: { ok: boolean; kind: string; error?: string };
   policy: { ok: boolean; source: string; versionId?: number; hash?: string; error?: string };
+  /** Audit rows lost for good since the gateway started; recent losses degrade the status. */
+  audit: { ok: boolean; failedWrites: number; lastFailureAt: string | null };
 }
+
+/** A lost audit row keeps /health degraded this long: long enough for a probe to notice it. */
+export const AUDIT_FAILURE_WINDOW_MS = 5 * 60_000;
 
 async function probe<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
   try {
@@ -30,13 +35,16 @@ export async function checkHealth(deps: GatewayDeps, dbKind: string): Promise<He
     probe(() => deps.store.ping()),
     probe(() => loadPolicyFile(deps.store, deps.config.policy.path)),
   ]);
+  const failures = deps.store.auditFailures();
+  const auditOk = failures.lastFailureAt === null || Date.now() - Date.parse(failures.lastFailureAt) > AUDIT_FAILURE_WINDOW_MS;
   const report: HealthReport = {
-    status: temporal.ok && database.ok && policy.ok ? 'ok' : 'degraded',
+    status: temporal.ok && database.ok && policy.ok && auditOk ? 'ok' : 'degraded',
     temporal: { ok: temporal.ok, namespace: deps.config.temporal.namespace, ...(temporal.ok ? {} : { error: temporal.error }) },
     database: { ok: database.ok, kind: dbKind, ...(database.ok ? {} : { error: database.error }) },
     policy: policy.ok
       ? { ok: true, source: policy.value.source, versionId: policy.value.id, hash: policy.value.hash }
       : { ok: false, source: `file:${deps.config.policy.path}`, error: policy.error },
+    audit: { ok: auditOk, ...failures },
   };
   return report;
 }

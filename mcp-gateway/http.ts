@@ -1,35 +1,35 @@
-// Streamable HTTP transport on fastify: /mcp (POST, GET for SSE, DELETE) and /health.
-// Sessions live in this process's memory; scans and results live in Temporal and the store,
-// so losing a gateway loses nothing but the open stream.
+// Streamable HTTP transport on fastify: /mcp (POST, GET for SSE, DELETE; see http/mcp-route.ts)
+// and /health. Sessions live in this process's memory, bounded (http/sessions.ts); scans and
+// results live in Temporal and the store, so losing a gateway loses nothing but open sessions.
 //
 // Guardrails, in the order a request meets them:
 //   1. Host / Origin validation (DNS rebinding)        403   every route, /health included
 //   2. CORS (only when http.corsOrigins is set)             preflights answered here
-//   3. rate limit per API key, else per client address  429   /mcp and /health
+//   3. rate limit per API key, else per client address  429   /mcp; /health has its own bucket per address
 //   4. API key (Authorization: Bearer)                  401   /mcp only, before the body is read
 //   5. body size limit                                  413
-// Every error reply is a JSON-RPC error object without stacks (see http/errors.ts).
-import { randomUUID } from 'node:crypto';
+//   6. session caps per principal and in total          429 / 503   on initialize
+// Every error reply is a JSON-RPC error object without stacks (see http/errors.ts); every refusal is
+// logged and audited, at a bounded rate per client address (http/refusal-audit.ts).
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ApiKeyVerifier, resolveAuthMode, type AuthResult } from './auth.js';
 import type { GatewayDeps } from './context.js';
 import { checkHealth } from './health.js';
 import { createErrorHandler, HttpError, RPC, rpcError } from './http/errors.js';
 import { HostGuard } from './http/host-guard.js';
+import { registerMcpRoute } from './http/mcp-route.js';
+import { RefusalAuditor } from './http/refusal-audit.js';
+import { SessionRegistry } from './http/sessions.js';
 import { withScanMemo } from './scan-memo.js';
-import { createMcpServer, type SessionInfo } from './server.js';
 
-interface Session {
-  server: McpServer;
-  transport: StreamableHTTPServerTransport;
-  /** The key identity that opened the session; only that key may use it. */
-  actor?: string;
+const registries = new WeakMap<FastifyInstance, SessionRegistry>();
+
+/** The open MCP sessions of a gateway built by createHttpGateway (for tests, benchmarks and metrics). */
+export function sessionsOf(app: FastifyInstance): SessionRegistry | undefined {
+  return registries.get(app);
 }
 
 export interface HttpGatewayOptions {
@@ -54,9 +54,14 @@ export async function createHttpGateway(gatewayDeps: GatewayDeps, opts: HttpGate
   const hostGuard = new HostGuard({ bindHost: http.host, port: http.port, allowedHosts: http.allowedHosts, corsOrigins: http.corsOrigins });
   const bodyLimit = opts.bodyLimitBytes ?? http.bodyLimitBytes;
 
-  const app = Fastify({ logger: false, bodyLimit });
-  const sessions = new Map<string, Session>();
-  app.setErrorHandler(createErrorHandler(log, bodyLimit));
+  // Prototype-poisoning keys (`__proto__`, `constructor.prototype`) are dropped from the parsed body
+  // rather than failing the whole request: the call then runs, or is refused, through the audited path.
+  const app = Fastify({ logger: false, bodyLimit, onProtoPoisoning: 'remove', onConstructorPoisoning: 'remove' });
+  const sessions = new SessionRegistry({
+    idleTimeoutMs: http.sessionIdleTimeoutSeconds * 1000, maxPerPrincipal: http.maxSessionsPerPrincipal, maxTotal: http.maxSessions,
+  }, log);
+  registries.set(app, sessions);
+  const refusals = new RefusalAuditor({ ...deps, logger: log });
   app.setNotFoundHandler((_req, reply) =>
     reply.code(404).send(rpcError(RPC.serverError, 'Not Found: the MCP endpoint is /mcp (POST, GET, DELETE); health is GET /health')));
 
@@ -70,6 +75,10 @@ export async function createHttpGateway(gatewayDeps: GatewayDeps, opts: HttpGate
     }
     return result;
   };
+  app.setErrorHandler(createErrorHandler(log, bodyLimit, (req, status, reason) => {
+    const auth = verifier.enabled && req.headers.authorization !== undefined ? authOf(req) : undefined;
+    refusals.record(req, { status, reason, ...(auth?.ok ? { actor: auth.actor } : {}) });
+  }));
 
   app.addHook('onRequest', async (req) => {
     const problem = hostGuard.check({
@@ -78,10 +87,7 @@ export async function createHttpGateway(gatewayDeps: GatewayDeps, opts: HttpGate
       localAddress: req.socket.localAddress,
       localPort: req.socket.localPort,
     });
-    if (problem) {
-      log.warn({ ip: req.ip, method: req.method, url: req.url }, problem);
-      throw new HttpError(403, RPC.forbidden, problem);
-    }
+    if (problem) throw new HttpError(403, RPC.forbidden, problem);
   });
 
   if (http.corsOrigins.length > 0) {
@@ -109,76 +115,28 @@ export async function createHttpGateway(gatewayDeps: GatewayDeps, opts: HttpGate
       `(http.rateLimitPerMinute); retry in ${ctx.after}`),
   });
 
-  app.get('/health', async (_req, reply) => {
+  // A liveness probe must not be starved by failed logins from its own address: /health counts in
+  // a bucket of its own, per client address, with the same limit.
+  const healthLimit = {
+    keyGenerator: (req: FastifyRequest) => `health:${req.ip}`,
+    errorResponseBuilder: (_req: FastifyRequest, ctx: { statusCode: number; max: number; after: string }) =>
+      new HttpError(ctx.statusCode, RPC.rateLimited,
+        `Too Many Requests: the limit of /health is ${ctx.max} requests per minute per client address (http.rateLimitPerMinute); retry in ${ctx.after}`),
+  };
+  app.get('/health', { config: { rateLimit: healthLimit } }, async (_req, reply) => {
     const report = await checkHealth(deps, opts.dbKind);
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
 
-  app.route({
-    method: ['GET', 'POST', 'DELETE'],
-    url: '/mcp',
-    exposeHeadRoute: false,
-    // preParsing: after the rate limiter (onRequest), before a body is read.
-    preParsing: async (req, _reply, payload) => {
-      if (!verifier.enabled) return payload;
-      const auth = authOf(req);
-      if (!auth.ok) {
-        log.warn({ ip: req.ip, method: req.method, reason: auth.reason }, 'rejected unauthenticated MCP request');
-        throw new HttpError(401, RPC.unauthorized, auth.message, {
-          'WWW-Authenticate': auth.reason === 'missing' ? 'Bearer realm="mcp"' : 'Bearer realm="mcp", error="invalid_token"',
-        });
-      }
-      return payload;
-    },
-    handler: async (req, reply) => {
-      const auth = verifier.enabled ? authOf(req) : undefined;
-      const actor = auth?.ok ? auth.actor : undefined;
-      const header = req.headers['mcp-session-id'];
-      const sessionId = Array.isArray(header) ? header[0] : header;
-      let session = sessionId ? sessions.get(sessionId) : undefined;
-      // A session opened with one key is invisible to every other key.
-      if (session && session.actor !== actor) session = undefined;
+  registerMcpRoute(app, { deps, log, verifier, authOf, sessions });
 
-      if (!session) {
-        if (sessionId || req.method !== 'POST' || !isInitializeRequest(req.body)) {
-          return reply.code(sessionId ? 404 : 400).send(rpcError(RPC.serverError,
-            sessionId ? 'Unknown or expired session: initialize again' : 'Send an initialize request first'));
-        }
-        const info: SessionInfo = actor ? { actor } : {};
-        const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => {
-            info.sessionId = id;
-            sessions.set(id, session!);
-          },
-        });
-        transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId); };
-        session = { transport, server: createMcpServer(deps, info), actor };
-        await session.server.connect(transport);
-      }
-
-      // The SDK writes to the raw response: carry over what the hooks set (CORS, rate-limit headers).
-      for (const [name, value] of Object.entries(reply.getHeaders())) {
-        if (value !== undefined) reply.raw.setHeader(name, value);
-      }
-      reply.hijack();
-      try {
-        await session.transport.handleRequest(req.raw, reply.raw, req.body);
-      } catch (err) {
-        log.error({ err, method: req.method }, 'MCP transport failed');
-        if (!reply.raw.headersSent) {
-          reply.raw.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-          reply.raw.end(JSON.stringify(rpcError(RPC.internalError, 'Internal error: the request failed on the server')));
-        } else {
-          reply.raw.destroy();
-        }
-      }
-    },
+  // Before the server waits for open requests: closing the sessions ends their SSE streams, which
+  // would otherwise hold the shutdown open for as long as the clients stay connected.
+  app.addHook('preClose', async () => {
+    await sessions.closeAll();
   });
-
   app.addHook('onClose', async () => {
-    await Promise.allSettled([...sessions.values()].map((s) => s.server.close()));
-    sessions.clear();
+    await refusals.flush();
     await deps.store.flushAudit(); // audit rows of calls that were still in flight
   });
 
@@ -189,6 +147,9 @@ export async function createHttpGateway(gatewayDeps: GatewayDeps, opts: HttpGate
     allowedHosts: http.allowedHosts,
     bodyLimitBytes: bodyLimit,
     rateLimitPerMinute: http.rateLimitPerMinute,
+    sessionIdleTimeoutSeconds: http.sessionIdleTimeoutSeconds,
+    maxSessionsPerPrincipal: http.maxSessionsPerPrincipal,
+    maxSessions: http.maxSessions,
   };
   if (authMode === 'off-allowed') log.warn(guardrails, `serving MCP on ${http.host} without authentication (http.allowUnauthenticated)`);
   else log.info(guardrails, 'http gateway guardrails');

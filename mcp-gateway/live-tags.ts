@@ -1,10 +1,12 @@
 // Live tag reads for validate_resource_tags: ARNs grouped per (account, region) for the Tagging
 // API, S3 buckets one by one after finding their owner account. Each ARN ends as what was read or
 // why it could not be (typed, with no principal ARN or secret in the text), never as a thrown error.
+// Reasons are our own short words (activities/aws/errors.ts); what the SDK said goes to the log.
 import { GetBucketLocationCommand, GetBucketTaggingCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AwsClients } from '../activities/aws/clients.js';
-import { redactPrincipal, toActivityFailure } from '../activities/aws/errors.js';
+import { awsCall, describeAwsError, redactPrincipal, type AwsSite } from '../activities/aws/errors.js';
+import { mapLimit } from '../activities/aws/map-limit.js';
 import { tagsByArn, tagsOf, type TagMap } from '../activities/aws/tags.js';
 import { parseArn, regionOfArn, type ArnParts } from '../core/aws/arn.js';
 import { HOME_REGION } from '../core/aws/resource-types.js';
@@ -15,6 +17,12 @@ export const NOT_RETURNED_NOTE = 'not returned by the Tagging API: never tagged,
 const GROUP_CONCURRENCY = 4;
 const BUCKET_CONCURRENCY = 8;
 const MAX_ERROR_CHARS = 400;
+/**
+ * The shape of an AWS region name (us-east-1, us-gov-west-1, ap-southeast-4). An ARN whose region
+ * is anything else is refused before a client is built for it; a well-formed made-up name
+ * (zz-fake-9) is tried and fails with our short "unreachable" or "unexpected response" reason.
+ */
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 /** One resource read live: its place, its tags now, and a note when the read was not plain. */
 export interface LiveRead {
@@ -34,31 +42,33 @@ function safe(text: string, max = MAX_ERROR_CHARS): string {
   return redactSecrets(redactPrincipal(text)).slice(0, max);
 }
 
-/** An AWS failure as a typed reason, e.g. `account 1111…: sts:AssumeRole …: AccessDenied: …`. */
-function reason(err: unknown, where: string): string {
-  return safe(toActivityFailure(err, where).message);
+/** An AWS failure as its type and a reason safe to show, e.g. `account 1111…: AccessDenied: access denied to …`. */
+type Explain = (err: unknown, where: string) => { type: string; reason: string };
+
+/** Explains failures in our words and logs the SDK's own account of each, with the correlation id. */
+function explainer(ctx: Pick<ToolContext, 'logger' | 'correlationId'>): Explain {
+  return (err, where) => {
+    // Already ours: sessions (AssumeRole, identity checks) fail with typed, worded failures.
+    if (err instanceof ApplicationFailure) {
+      ctx.logger.warn({ correlationId: ctx.correlationId, where, type: err.type, detail: safe(err.message) }, 'AWS call failed');
+      return { type: err.type ?? 'Error', reason: safe(err.message) };
+    }
+    const info = describeAwsError(err);
+    ctx.logger.warn({ correlationId: ctx.correlationId, where, type: info.type, detail: info.detail }, 'AWS call failed');
+    return { type: info.type, reason: safe(`${where}: ${info.type}: ${info.message}`) };
+  };
 }
+
+const s3Site = (operation: string, region: string): AwsSite => ({ service: 's3', operation, region });
 
 function errorName(err: unknown): string {
   return (err as { name?: string })?.name ?? '';
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      out[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
-}
-
 // ---- Tagging API: ARNs of one account and region -----------------------------------------------
 
-async function readTagged(aws: AwsClients, account: string, region: string, targets: { arn: string; parts: ArnParts }[]): Promise<LiveOutcome[]> {
+async function readTagged(aws: AwsClients, explain: Explain, account: string, region: string, targets: { arn: string; parts: ArnParts }[])
+  : Promise<LiveOutcome[]> {
   const arns = targets.map((t) => t.arn);
   try {
     const found = await tagsByArn(aws.client('tagging', account, region), arns);
@@ -67,12 +77,11 @@ async function readTagged(aws: AwsClients, account: string, region: string, targ
       return { arn, resource_type: parts.type, account, region: regionOfArn(parts), tags: tags ?? {}, ...(tags ? {} : { note: NOT_RETURNED_NOTE }) };
     });
   } catch (err) {
-    const failure = toActivityFailure(err, `account ${account} ${region} tag:GetResources`);
+    const { type, reason: error } = explain(err, `account ${account}`);
     // One ARN the API rejects fails its whole batch: read the batch one ARN at a time instead.
-    if (failure instanceof ApplicationFailure && failure.type === 'InvalidInput' && targets.length > 1) {
-      return (await mapLimit(targets, GROUP_CONCURRENCY, (t) => readTagged(aws, account, region, [t]))).flat();
+    if (type === 'InvalidInput' && targets.length > 1) {
+      return (await mapLimit(targets, GROUP_CONCURRENCY, (t) => readTagged(aws, explain, account, region, [t]))).flat();
     }
-    const error = safe(failure.message);
     return targets.map(({ arn }) => ({ arn, error }));
   }
 }
@@ -84,7 +93,7 @@ class BucketOwners {
   /** Accounts whose buckets could not be listed, with the reason. */
   readonly unreachable = new Map<string, string>();
 
-  constructor(private readonly aws: AwsClients, readonly candidates: string[], private readonly signal?: AbortSignal) {}
+  constructor(private readonly aws: AwsClients, private readonly explain: Explain, readonly candidates: string[], private readonly signal?: AbortSignal) {}
 
   /** The first account, in order, whose listing holds the bucket: the likeliest one first, then the rest at once. */
   async find(bucket: string, first?: string): Promise<{ account: string; region?: string } | undefined> {
@@ -100,7 +109,7 @@ class BucketOwners {
     let listing = this.listings.get(account);
     if (!listing) {
       listing = this.list(account).catch((err: unknown) => {
-        this.unreachable.set(account, reason(err, `account ${account} s3:ListBuckets`));
+        this.unreachable.set(account, this.explain(err, `account ${account}`).reason);
         return undefined;
       });
       this.listings.set(account, listing);
@@ -113,7 +122,8 @@ class BucketOwners {
     const buckets = new Map<string, string | undefined>();
     let token: string | undefined;
     do {
-      const out = await s3.send(new ListBucketsCommand({ MaxBuckets: 10_000, ContinuationToken: token }), { abortSignal: this.signal });
+      const out = await awsCall(s3Site('ListBuckets', HOME_REGION), () =>
+        s3.send(new ListBucketsCommand({ MaxBuckets: 10_000, ContinuationToken: token }), { abortSignal: this.signal }));
       for (const b of out.Buckets ?? []) if (b.Name) buckets.set(b.Name, b.BucketRegion || undefined);
       token = out.ContinuationToken || undefined;
     } while (token);
@@ -122,7 +132,8 @@ class BucketOwners {
 }
 
 async function bucketRegion(aws: AwsClients, account: string, bucket: string, signal?: AbortSignal): Promise<string> {
-  const out = await aws.client('s3', account, HOME_REGION).send(new GetBucketLocationCommand({ Bucket: bucket }), { abortSignal: signal });
+  const out = await awsCall(s3Site('GetBucketLocation', HOME_REGION), () =>
+    aws.client('s3', account, HOME_REGION).send(new GetBucketLocationCommand({ Bucket: bucket }), { abortSignal: signal }));
   const location = out.LocationConstraint as string | undefined;
   if (!location) return 'us-east-1';
   return location === 'EU' ? 'eu-west-1' : location; // legacy spelling of eu-west-1
@@ -130,14 +141,15 @@ async function bucketRegion(aws: AwsClients, account: string, bucket: string, si
 
 async function bucketTags(aws: AwsClients, account: string, region: string, bucket: string, signal?: AbortSignal): Promise<TagMap> {
   try {
-    return tagsOf((await aws.client('s3', account, region).send(new GetBucketTaggingCommand({ Bucket: bucket }), { abortSignal: signal })).TagSet);
+    return tagsOf((await awsCall(s3Site('GetBucketTagging', region), () =>
+      aws.client('s3', account, region).send(new GetBucketTaggingCommand({ Bucket: bucket }), { abortSignal: signal }))).TagSet);
   } catch (err) {
     if (errorName(err) === 'NoSuchTagSet') return {};
     throw err;
   }
 }
 
-async function readBucket(aws: AwsClients, owners: BucketOwners, home: string | undefined, arn: string, parts: ArnParts,
+async function readBucket(aws: AwsClients, explain: Explain, owners: BucketOwners, home: string | undefined, arn: string, parts: ArnParts,
   signal?: AbortSignal): Promise<LiveOutcome> {
   const bucket = parts.resource;
   const base = { arn, resource_type: parts.type };
@@ -154,7 +166,7 @@ async function readBucket(aws: AwsClients, owners: BucketOwners, home: string | 
     return { ...base, account: 'unknown', region, tags, note: `owner account is none of those searched (${owners.candidates.join(', ')})` };
   } catch (err) {
     if (errorName(err) === 'NoSuchBucket') return { arn, error: 'bucket does not exist' };
-    const why = reason(err, `s3 bucket ${bucket}`);
+    const why = explain(err, `bucket ${bucket}`).reason;
     if (owner) return { arn, error: why };
     const searched = owners.candidates.filter((a) => !owners.unreachable.has(a));
     const unreachable = [...owners.unreachable.values()];
@@ -179,7 +191,9 @@ export async function readLiveTags(ctx: ToolContext, aws: AwsClients, arns: stri
       outcomes.set(arn, { arn, error: (err as Error).message });
       continue;
     }
-    if (parts.service === 's3' && !parts.region) {
+    if (parts.region && !REGION_NAME.test(parts.region)) {
+      outcomes.set(arn, { arn, error: `the ARN's region ${JSON.stringify(parts.region.slice(0, 40))} is not an AWS region name such as us-east-1` });
+    } else if (parts.service === 's3' && !parts.region) {
       if (parts.type === 's3:bucket') buckets.push({ arn, parts });
       else outcomes.set(arn, { arn, error: 'S3 object ARNs are not supported: pass the bucket ARN (arn:aws:s3:::bucket-name)' });
     } else if (!/^\d{12}$/.test(parts.accountId)) {
@@ -193,13 +207,14 @@ export async function readLiveTags(ctx: ToolContext, aws: AwsClients, arns: stri
     }
   }
 
+  const explain = explainer(ctx);
   const total = groups.size + buckets.length;
   let done = 0;
   const step = async (message: string) => ctx.progress(++done, total, message);
 
   const readGroups = mapLimit([...groups.values()], GROUP_CONCURRENCY, async ({ account, region, targets }) => {
     ctx.signal?.throwIfAborted();
-    for (const outcome of await readTagged(aws, account, region, targets)) outcomes.set(outcome.arn, outcome);
+    for (const outcome of await readTagged(aws, explain, account, region, targets)) outcomes.set(outcome.arn, outcome);
     await step(`read ${targets.length} resources in ${account}/${region}`);
   });
 
@@ -207,10 +222,10 @@ export async function readLiveTags(ctx: ToolContext, aws: AwsClients, arns: stri
     if (buckets.length === 0) return;
     const home = await aws.sessions.homeAccount().catch(() => undefined);
     const accounts = new Set([...bucketAccounts, ...(home ? [home] : []), ...[...groups.values()].map((g) => g.account), ...(ctx.config.aws.accounts ?? [])]);
-    const owners = new BucketOwners(aws, [...accounts], ctx.signal);
+    const owners = new BucketOwners(aws, explain, [...accounts], ctx.signal);
     await mapLimit(buckets, BUCKET_CONCURRENCY, async ({ arn, parts }) => {
       ctx.signal?.throwIfAborted();
-      outcomes.set(arn, await readBucket(aws, owners, home, arn, parts, ctx.signal));
+      outcomes.set(arn, await readBucket(aws, explain, owners, home, arn, parts, ctx.signal));
       await step(`read bucket ${parts.resource}`);
     });
   })();

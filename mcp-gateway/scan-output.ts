@@ -4,24 +4,36 @@
 import { z } from 'zod';
 import type { DataQualitySummary, MissingTarget, ReportScope } from '../core/report/index.js';
 import type { ScanRecord } from '../store/index.js';
-import type { ScanProgress } from '../workflows/types.js';
 import type { ToolResult } from './context.js';
 import { redactSecrets } from './errors.js';
+import type { LiveProgress } from './scan-client.js';
 import { progressText } from './scans.js';
 
 const MAX_MISSING_LISTED = 20;
+const MAX_RETRYING_LISTED = 20;
 
 export const progressSchema = z.object({
   phase: z.string(),
   shards_done: z.number(), shards_total: z.number(), shards_failed: z.number(),
   accounts_done: z.number(), accounts_total: z.number(),
   resources_seen: z.number(), failures: z.number(),
+  retrying: z.array(z.object({
+    account: z.string(), region: z.string().nullable(), resource_type: z.string().nullable(),
+    attempt: z.number().int(), last_error: z.string(),
+  })).optional().describe('Shards being retried right now (throttling, connection errors), with their last error: ' +
+    'failures counts only targets that gave up'),
 });
 
-export function progressView(p: ScanProgress): z.infer<typeof progressSchema> {
+export function progressView(p: LiveProgress): z.infer<typeof progressSchema> {
+  const retrying = p.retrying ?? [];
   return {
     phase: p.phase, shards_done: p.shardsDone, shards_total: p.shardsTotal, shards_failed: p.shardsFailed,
     accounts_done: p.accountsDone, accounts_total: p.accountsTotal, resources_seen: p.resourcesSeen, failures: p.failuresTotal,
+    ...(retrying.length ? {
+      retrying: retrying.slice(0, MAX_RETRYING_LISTED).map((r) => ({
+        account: r.account, region: r.region, resource_type: r.resourceType, attempt: r.attempt, last_error: r.lastError,
+      })),
+    } : {}),
   };
 }
 
@@ -57,7 +69,7 @@ export interface RunningScan {
 }
 
 /** The handle a tool returns when its scan is still running after the wait. */
-export function runningScan(scanId: string, progress: ScanProgress): ToolResult<RunningScan> {
+export function runningScan(scanId: string, progress: LiveProgress): ToolResult<RunningScan> {
   return {
     structured: {
       status: 'running',

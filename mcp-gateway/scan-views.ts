@@ -1,5 +1,7 @@
 // A completed scan's headline: score, counts, breakdowns and data quality, as scan tools return it.
 import { z } from 'zod';
+import { scanScore } from '../core/compliance/index.js';
+import { percent } from '../core/report/format.js';
 import type { ScanRecord } from '../store/index.js';
 import { dataQualityOf, dataQualitySchema, scanStateShape } from './scan-output.js';
 import { violationSchema } from './violations.js';
@@ -19,7 +21,7 @@ export const scanSummarySchema = z.object({
   cached: z.boolean().optional().describe('true: served from a stored scan of the same scope within the cache TTL'),
   started_at: z.string(),
   finished_at: z.string().nullable(),
-  compliance_score: z.number().nullable().describe('compliant resources / resources in scope, 0..1'),
+  compliance_score: z.number().nullable().describe('compliant resources / resources in scope, 0..1, rounded to 4 decimals; null when the scan saw no resources'),
   total_resources: z.number(),
   compliant_resources: z.number(),
   non_compliant_resources: z.number(),
@@ -37,7 +39,8 @@ export function summaryView(scan: ScanRecord, cached?: boolean): z.infer<typeof 
     ...(cached === undefined ? {} : { cached }),
     started_at: scan.startedAt,
     finished_at: scan.finishedAt,
-    compliance_score: totals.score ?? null,
+    // No resources, no score (a cancelled scan that read nothing is not 100% compliant).
+    compliance_score: !totals.total ? null : typeof totals.score === 'number' ? totals.score : scanScore(totals.compliant ?? 0, totals.total),
     total_resources: totals.total ?? 0,
     compliant_resources: totals.compliant ?? 0,
     non_compliant_resources: totals.nonCompliant ?? 0,
@@ -50,11 +53,14 @@ export function summaryView(scan: ScanRecord, cached?: boolean): z.infer<typeof 
 
 export function summaryText(scan: ScanRecord, cached?: boolean): string {
   const v = summaryView(scan, cached);
-  const score = v.compliance_score === null ? 'n/a' : `${(v.compliance_score * 100).toFixed(1)}%`;
-  const partial = v.data_quality?.status === 'partial'
-    ? ` PARTIAL DATA: ${v.data_quality.missing_total} target(s) could not be read; see data_quality.` : '';
-  return `Compliance ${score}: ${v.compliant_resources} of ${v.total_resources} resources compliant, ` +
-    `${v.non_compliant_resources} non-compliant (scan ${v.scan_id}, ${v.status}${cached ? ', cached' : ''}).${partial}`;
+  const score = v.compliance_score === null ? `no score (${v.total_resources} resources)` : `Compliance ${percent(v.compliance_score)}`;
+  // A partial result says so before any figure, and a cached one says how to get a whole one.
+  const partial = v.data_quality.status === 'partial'
+    ? `PARTIAL DATA: ${v.data_quality.missing_total} target(s) could not be read; see data_quality` +
+      `${cached ? '; this is a cached partial result, call again with force_refresh: true for a new scan' : ''}. `
+    : '';
+  return `${partial}${score}: ${v.compliant_resources} of ${v.total_resources} resources compliant, ` +
+    `${v.non_compliant_resources} non-compliant (scan ${v.scan_id}, ${v.status}${cached ? ', cached' : ''}).`;
 }
 
 /** What check_tag_compliance and get_scan_status return: a running handle, or the result with a page of violations. */

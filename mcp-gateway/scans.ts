@@ -3,15 +3,23 @@
 // still running when the wait ends is returned as a handle for get_scan_status.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { MAX_ACCOUNTS_PER_CALL, MAX_REGIONS_PER_CALL } from '../core/limits.js';
 import { scopeHash } from '../core/scan-id.js';
 import { normaliseScope, ScopeError, type ScanScope, type ScopeInput } from '../core/scope.js';
 import type { ScanRecord } from '../store/index.js';
-import type { ComplianceScanResult, ScanProgress } from '../workflows/types.js';
+import type { Config } from '../config/index.js';
+import type { ComplianceScanResult } from '../workflows/types.js';
 import type { ToolContext } from './context.js';
+import { assertScopeAllowed } from './allowed-accounts.js';
 import { ToolError } from './errors.js';
-import { scanProgress, startComplianceScan } from './scan-client.js';
+import { retryingShards, runningForcedScan, scanProgress, startComplianceScan, type LiveProgress } from './scan-client.js';
+import { bounded, cannotStart, isTemporalUnavailable, QUERY_DEADLINE_MS, RPC_DEADLINE_MS, START_DEADLINE_MS, statusUnknown } from './temporal-reach.js';
 
 const POLL_MS = 500;
+/** Retrying shards are looked up (one describe per running account) every this many polls. */
+const RETRYING_EVERY = 10;
+/** Recent scans searched for a completed one when Temporal cannot be asked. */
+const STORE_FALLBACK_SCANS = 500;
 
 /** Scope parameters every scanning tool accepts: the peer's, plus accounts, regions and cloud_provider. */
 export const scopeParams = {
@@ -21,9 +29,11 @@ export const scopeParams = {
     region: z.string().max(32).optional(),
     account_id: z.string().max(12).optional(),
   }).strict().optional().describe('Narrow the scope to one region and/or one account (the peer\'s filters)'),
-  accounts: z.array(z.string().max(12)).max(10_000).optional()
-    .describe('12-digit AWS account ids; default: every configured account, or the whole organisation'),
-  regions: z.array(z.string().max(32)).max(64).optional().describe('Region codes; default: every opted-in region'),
+  accounts: z.array(z.string().max(12)).max(MAX_ACCOUNTS_PER_CALL, `at most ${MAX_ACCOUNTS_PER_CALL} accounts per call`).optional()
+    .describe(`12-digit AWS account ids, at most ${MAX_ACCOUNTS_PER_CALL}, each within the allowed set (SCAN_ACCOUNTS, else the ` +
+      'organisation\'s active accounts); default: every allowed account'),
+  regions: z.array(z.string().max(32)).max(MAX_REGIONS_PER_CALL, `at most ${MAX_REGIONS_PER_CALL} regions per call`).optional()
+    .describe(`Region codes, at most ${MAX_REGIONS_PER_CALL}; default: every opted-in region`),
   cloud_provider: z.enum(['aws', 'azure', 'gcp']).default('aws').describe('Cloud to scan; only aws is scanned today'),
 };
 
@@ -64,7 +74,7 @@ export function scopeOf(args: ScopeArgs): ScanScope {
 
 export type ScanOutcome =
   | { state: 'done'; scan: ScanRecord; cached: boolean }
-  | { state: 'running'; scanId: string; progress: ScanProgress };
+  | { state: 'running'; scanId: string; progress: LiveProgress };
 
 export interface ScanRequest {
   scope: ScanScope;
@@ -73,24 +83,68 @@ export interface ScanRequest {
   waitSeconds?: number;
 }
 
-export function progressText(p: ScanProgress): string {
+export function progressText(p: LiveProgress): string {
+  const retrying = p.retrying?.length ? `, ${p.retrying.length} shard(s) retrying (last: ${p.retrying[0]!.lastError})` : '';
   return `${p.phase}: ${p.shardsDone}/${p.shardsTotal} shards, ${p.accountsDone}/${p.accountsTotal} accounts, ` +
-    `${p.resourcesSeen} resources${p.failuresTotal ? `, ${p.failuresTotal} failed targets` : ''}`;
+    `${p.resourcesSeen} resources${p.failuresTotal ? `, ${p.failuresTotal} failed targets` : ''}${retrying}`;
 }
 
-/** A fresh stored result of the scope, or the scan's result within the wait, or a handle. */
-export async function resolveScan(ctx: ToolContext, req: ScanRequest): Promise<ScanOutcome> {
+/**
+ * Whether a stored completed scan may answer as a cached result: a partial one (targets it could
+ * not read) only for gateway.partialCacheTtlSeconds, so an outage's gaps are not served for an hour.
+ */
+export function servesFromCache(scan: ScanRecord, config: Config, now = Date.now()): boolean {
+  if (scan.dataQuality?.status !== 'partial') return true;
+  return scan.finishedAt !== null && Date.parse(scan.finishedAt) >= now - config.gateway.partialCacheTtlSeconds * 1000;
+}
+
+/**
+ * The one cache-or-start of the gateway (tools and tasks): a fresh stored result of the scope, else
+ * the workflow id of the scan that will answer it, started or joined.
+ */
+export async function findOrStartScan(ctx: ToolContext, req: ScanRequest): Promise<{ cached: ScanRecord } | { workflowId: string }> {
   if (!req.forceRefresh && !req.storeSnapshot) {
     const hash = scopeHash(req.scope);
     const cached = ctx.scanMemo
       ? await ctx.scanMemo.latest(hash)
       : await ctx.store.latestCompletedScan(hash, { maxAgeSeconds: ctx.config.gateway.cacheTtlSeconds });
-    if (cached) return { state: 'done', scan: cached, cached: true };
+    if (cached && servesFromCache(cached, ctx.config)) return { cached };
+    // A partial result past its short TTL is usually from this same time bucket, whose workflow id
+    // would give the partial run back: scan again as a fresh run, as force_refresh does.
+    if (cached) req = { ...req, forceRefresh: true };
   }
-  const { workflowId } = await startComplianceScan(ctx.temporal, ctx.config, {
-    scope: req.scope, storeSnapshot: req.storeSnapshot, fresh: req.forceRefresh,
-  });
-  return awaitScan(ctx, workflowId, req.waitSeconds ?? ctx.config.gateway.defaultWaitSeconds);
+  // Before any workflow starts: accounts outside the allowed set, or over the caps, are refused.
+  await assertScopeAllowed(ctx, req.scope);
+  return { workflowId: await startOrJoin(ctx, req) };
+}
+
+/** A fresh stored result of the scope, or the scan's result within the wait, or a handle. */
+export async function resolveScan(ctx: ToolContext, req: ScanRequest): Promise<ScanOutcome> {
+  const found = await findOrStartScan(ctx, req);
+  if ('cached' in found) return { state: 'done', scan: found.cached, cached: true };
+  return awaitScan(ctx, found.workflowId, req.waitSeconds ?? ctx.config.gateway.defaultWaitSeconds);
+}
+
+/** The workflow id of the scan to wait for: a forced call joins a forced run of its scope still going. */
+async function startOrJoin(ctx: ToolContext, req: ScanRequest): Promise<string> {
+  try {
+    return await bounded(ctx.temporal, START_DEADLINE_MS, async () => {
+      if (req.forceRefresh) {
+        const running = await runningForcedScan(ctx.temporal, req.scope, req.storeSnapshot ?? false).catch((err: unknown) => {
+          if (isTemporalUnavailable(err)) throw err;
+          ctx.logger.warn({ err: String(err) }, 'visibility lookup of running forced scans failed; starting a new run');
+          return undefined;
+        });
+        if (running) return running;
+      }
+      const { workflowId } = await startComplianceScan(ctx.temporal, ctx.config, {
+        scope: req.scope, storeSnapshot: req.storeSnapshot, fresh: req.forceRefresh,
+      });
+      return workflowId;
+    });
+  } catch (err) {
+    throw isTemporalUnavailable(err) ? cannotStart(err) : err;
+  }
 }
 
 /** Waits up to waitSeconds for the workflow, sending progress notifications meanwhile. */
@@ -105,18 +159,39 @@ export async function awaitScan(ctx: ToolContext, workflowId: string, waitSecond
   }
 }
 
+type Polled = { progress: LiveProgress; error?: undefined } | { progress?: undefined; error: unknown };
+
+/** The progress query (and, when asked, the retrying shards), bounded so a dead server cannot stall the wait. */
+function poll(ctx: ToolContext, workflowId: string, withRetrying: boolean): Promise<Polled> {
+  return bounded(ctx.temporal, QUERY_DEADLINE_MS, async () => {
+    const progress: LiveProgress = await scanProgress(ctx.temporal, workflowId);
+    if (withRetrying) {
+      progress.retrying = progress.scanId && progress.runningAccounts.length
+        ? await retryingShards(ctx.temporal, progress.scanId, progress.runningAccounts).catch(() => [])
+        : [];
+    }
+    return { progress };
+  }).catch((error: unknown) => ({ error }));
+}
+
 async function waitForScan(ctx: ToolContext, workflowId: string, waitSeconds: number, signal: AbortSignal): Promise<ScanOutcome> {
   const handle = ctx.temporal.workflow.getHandle(workflowId);
   const deadline = Date.now() + waitSeconds * 1000;
   let result: ComplianceScanResult | undefined;
-  let notFound = false;
+  let failure: unknown;
   let finished = false;
   const done = ctx.temporal.withAbortSignal(signal, () => handle.result()).then((r: ComplianceScanResult) => { result = r; }, (err: unknown) => {
-    notFound = err instanceof WorkflowNotFoundError;
+    failure = err;
   }).finally(() => { finished = true; });
-  for (;;) {
-    const progress = await scanProgress(ctx.temporal, workflowId).catch(() => undefined);
-    if (progress) await ctx.progress(progress.shardsDone, progress.shardsTotal || undefined, progressText(progress));
+  // The scan id goes out first, so a client whose connection drops mid-wait still knows what to poll.
+  await ctx.progress(0, undefined, `scan_id ${workflowId}: waiting for the scan`);
+  let polled: Polled;
+  let lastProgress: LiveProgress | undefined;
+  for (let round = 0; ; round++) {
+    polled = await poll(ctx, workflowId, round % RETRYING_EVERY === 0);
+    const p = polled.progress;
+    if (p) lastProgress = p;
+    if (p) await ctx.progress(p.shardsDone, p.shardsTotal || undefined, `scan_id ${workflowId}: ${progressText(p)}`);
     const remaining = deadline - Date.now();
     if (finished || remaining <= 0 || ctx.signal?.aborted) break;
     await Promise.race([done, new Promise((r) => setTimeout(r, Math.min(POLL_MS, remaining)))]);
@@ -128,14 +203,46 @@ async function waitForScan(ctx: ToolContext, workflowId: string, waitSeconds: nu
     if (scan) return { state: 'done', scan, cached: false };
   }
   const missing = () => new ToolError(`no scan with id ${workflowId}: check the id with list_scans`);
-  if (notFound) throw missing();
-  if (finished && !result) {
-    const described = await handle.describe().catch(() => undefined);
-    throw new ToolError(`scan ${workflowId} ended ${described?.status.name.toLowerCase() ?? 'without a result'}; ` +
-      'start it again, or see it in the Temporal Web UI');
+  if (failure instanceof WorkflowNotFoundError || polled.error instanceof WorkflowNotFoundError) throw missing();
+  // A result poll cut by an outage is not an end: the scan runs on while its progress answers.
+  if ((!finished || isTemporalUnavailable(failure)) && polled.progress) {
+    // The final reply lists retrying shards even when the last notification round did not look.
+    const last = polled.progress.retrying ? polled : await poll(ctx, workflowId, true);
+    return { state: 'running', scanId: workflowId, progress: last.progress ?? polled.progress };
   }
-  const progress = await scanProgress(ctx.temporal, workflowId).catch((err: unknown) => {
-    throw err instanceof WorkflowNotFoundError ? missing() : err;
-  });
-  return { state: 'running', scanId: workflowId, progress };
+  // No result and no progress: describe needs no worker, so it tells an outage from an ended scan.
+  const described = await bounded(ctx.temporal, RPC_DEADLINE_MS, () => handle.describe())
+    .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  if (described instanceof WorkflowNotFoundError) throw missing();
+  if (described instanceof Error) return answerWithoutTemporal(ctx, workflowId, described);
+  if (described.status.name === 'RUNNING') {
+    // Running, but no worker answered the query yet (starting, busy or replaced): nothing is known
+    // beyond what the scan had before any worker reported, which is what the reply says.
+    return { state: 'running', scanId: workflowId, progress: lastProgress ?? notYetReported() };
+  }
+  throw new ToolError(`scan ${workflowId} ended ${described.status.name.toLowerCase()} without a stored result; ` +
+    'start it again, or see it in the Temporal Web UI');
+}
+
+/** The progress of a scan no worker has reported on yet: the workflow's own starting state. */
+function notYetReported(): LiveProgress {
+  return {
+    phase: 'planning', accountsTotal: 0, accountsDone: 0, shardsTotal: 0, shardsDone: 0, shardsFailed: 0,
+    resourcesSeen: 0, failures: [], failuresTotal: 0, runningAccounts: [],
+  };
+}
+
+/**
+ * Temporal did not answer: the stored row is the only other witness. A completed scan answers from
+ * it; otherwise the status is unknown (never "ended": the scan may finish while Temporal is away).
+ */
+async function answerWithoutTemporal(ctx: ToolContext, workflowId: string, err: unknown): Promise<ScanOutcome> {
+  if (!isTemporalUnavailable(err)) throw err;
+  // The newest completed scan of its scope (the id carries the scope hash), else the recent scans.
+  const hash = /^scan-[a-z]+-([0-9a-f]{12})-/.exec(workflowId)?.[1];
+  const newest = hash ? await ctx.store.latestCompletedScan(hash) : undefined;
+  const stored = newest?.workflowId === workflowId ? newest
+    : (await ctx.store.listScans({ limit: STORE_FALLBACK_SCANS })).find((s) => s.workflowId === workflowId && s.status === 'completed');
+  if (stored) return { state: 'done', scan: stored, cached: false };
+  throw statusUnknown(workflowId, err);
 }

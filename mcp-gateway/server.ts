@@ -3,10 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { CallToolRequestSchema, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { tryWriteAudit, writeAudit } from './audit.js';
 import type { GatewayDeps, ToolDefinition } from './context.js';
-import { publicMessage, redactSecrets, ToolError } from './errors.js';
-import { redactParams } from './redact.js';
+import { publicMessage, ToolError } from './errors.js';
+import { auditCallsRefusedBySdk, refuseMalformedToolCalls } from './sdk-refusals.js';
 import { SessionGuard } from './session-guard.js';
 import { routeScanTasks, SCAN_TASK_CAPABILITIES, ScanTaskStore } from './tasks/index.js';
 import { TOOLS } from './tools/index.js';
@@ -46,56 +47,9 @@ export function createMcpServer(deps: GatewayDeps, session: SessionInfo = {}, to
       ((input: Record<string, unknown>, extra: Extra) => callTool(deps, session, guard, tool, input, extra)) as never,
     );
   }
+  // Last: it wraps the tools/call handler the SDK installed, so it sees a request before the SDK parses it.
+  refuseMalformedToolCalls(server, deps, session);
   return server;
-}
-
-/**
- * The SDK answers some calls before any tool handler runs: arguments that fail the input schema,
- * unknown tools. Those replies get a correlation id and an audit row too. The SDK installs its
- * tools/call handler when the first tool is registered; this wraps it as it is installed.
- */
-function auditCallsRefusedBySdk(server: McpServer, deps: GatewayDeps, session: SessionInfo): void {
-  const lowLevel = server.server;
-  const install = lowLevel.setRequestHandler.bind(lowLevel);
-  lowLevel.setRequestHandler = ((schema: typeof CallToolRequestSchema, handler: (req: unknown, extra: Extra) => Promise<CallToolResult>) => {
-    if (schema !== CallToolRequestSchema) return install(schema, handler as never);
-    return install(schema, async (request, extra) => {
-      const started = performance.now();
-      const result = await handler(request, extra);
-      if (!result.isError || result._meta?.correlation_id) return result;
-      const correlationId = randomUUID();
-      const error = redactSecrets(result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')).slice(0, 2000);
-      await writeAudit(deps, session, {
-        tool: String(request.params.name).slice(0, 200), input: request.params.arguments, outcome: 'invalid',
-        durationMs: Math.round(performance.now() - started), correlationId, error,
-      });
-      return { isError: true, content: [{ type: 'text', text: `${error} (correlation id ${correlationId})` }], _meta: { correlation_id: correlationId } };
-    });
-  }) as typeof lowLevel.setRequestHandler;
-}
-
-interface AuditFacts {
-  tool: string;
-  input: unknown;
-  outcome: string;
-  durationMs: number;
-  correlationId: string;
-  error?: string;
-}
-
-async function writeAudit(deps: GatewayDeps, session: SessionInfo, facts: AuditFacts): Promise<void> {
-  await deps.store
-    .recordAudit({
-      actor: session.actor ?? null,
-      sessionId: session.sessionId ?? null,
-      tool: facts.tool,
-      params: redactParams(facts.input),
-      outcome: facts.outcome,
-      durationMs: facts.durationMs,
-      correlationId: facts.correlationId,
-      error: facts.error ?? null,
-    })
-    .catch((auditErr: unknown) => deps.logger.error({ err: auditErr, correlationId: facts.correlationId }, 'audit log write failed'));
 }
 
 /** Progress notifications for the request's progress token, if the client sent one. */
@@ -119,6 +73,12 @@ async function callTool(deps: GatewayDeps, session: SessionInfo, guard: SessionG
   let error: string | undefined;
   try {
     guard.admit(tool.name, input);
+    // Fail closed: a call that changes state (not readOnlyHint) runs only once its audit row is
+    // written. Read-only calls run anyway; their failed row is counted and shown in /health.
+    if (tool.annotations.readOnlyHint !== true
+      && !(await tryWriteAudit(deps, session, { tool: tool.name, input, outcome: 'started', durationMs: 0, correlationId }))) {
+      throw new ToolError(`${tool.name} was not run: the audit log cannot be written right now, and calls that change state are only run once audited; retry later`);
+    }
     const result = await tool.handler({
       ...deps, logger, correlationId, sessionId: session.sessionId, progress: progressReporter(extra), signal: extra?.signal,
     }, input);

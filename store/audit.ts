@@ -6,7 +6,7 @@ export interface AuditEntry {
   actor?: string | null;
   sessionId?: string | null;
   tool: string;
-  /** Already redacted by the caller: the store writes what it is given. */
+  /** Already redacted by the caller; the store only escapes what PostgreSQL cannot store (storableText). */
   params?: unknown;
   outcome: string;
   durationMs?: number | null;
@@ -71,9 +71,41 @@ function insertSql(rows: number): string {
     values ${values.join(', ')} returning ${COLUMNS}`;
 }
 
+/**
+ * PostgreSQL (and PGlite) refuse NUL in text and jsonb, and a lone UTF-16 surrogate in jsonb, so a
+ * row quoting one would be lost with the call it records. They are stored as the visible escapes
+ * `\u0000` / `\ud800` instead: the row is written and a reader sees what was sent.
+ */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+export function storableText(text: string): string {
+  return text.replace(UNSTORABLE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function storableTextOrNull(text: string | null | undefined): string | null {
+  return text === null || text === undefined ? null : storableText(String(text));
+}
+
+/** A JSON value with every string and key made storable (see storableText). */
+function storableJson(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 64) return storableText(JSON.stringify(value));
+  if (Array.isArray(value)) return value.map((item) => storableJson(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storableJson(v, depth + 1)]));
+}
+
 function paramsOf(entry: AuditEntry): unknown[] {
-  return [entry.actor ?? null, entry.sessionId ?? null, entry.tool, jsonParam(entry.params), entry.outcome,
-    entry.durationMs ?? null, entry.correlationId ?? null, entry.error ?? null];
+  return [storableTextOrNull(entry.actor), storableTextOrNull(entry.sessionId), storableText(String(entry.tool)),
+    jsonParam(storableJson(entry.params)), storableText(String(entry.outcome)), entry.durationMs ?? null,
+    storableTextOrNull(entry.correlationId), storableTextOrNull(entry.error)];
+}
+
+/** Audit rows that could not be written even alone: /health shows these. */
+export interface AuditFailures {
+  failedWrites: number;
+  lastFailureAt: string | null;
 }
 
 interface Pending {
@@ -91,6 +123,7 @@ interface Pending {
 class AuditWriter {
   private queue: Pending[] = [];
   private inFlight: Promise<void> | undefined;
+  readonly failures: AuditFailures = { failedWrites: 0, lastFailureAt: null };
 
   constructor(private readonly db: Db) {}
 
@@ -116,7 +149,11 @@ class AuditWriter {
     try {
       rows = await this.db.query<AuditRow>(insertSql(batch.length), batch.flatMap((p) => paramsOf(p.entry)));
     } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
+      if (batch.length === 1) {
+        this.failures.failedWrites++;
+        this.failures.lastFailureAt = new Date().toISOString();
+        return batch[0]!.reject(err);
+      }
       // One bad row (or a dropped connection) fails the whole statement: retry row by row, in
       // order, so each caller gets its own row's outcome and good rows are not lost with it.
       for (const pending of batch) await this.write([pending]);
@@ -143,6 +180,11 @@ export function createAuditQueries(db: Db) {
     /** Waits for queued audit rows: call before closing the database. */
     flushAudit(): Promise<void> {
       return writer.flush();
+    },
+
+    /** Rows that failed for good since this store was opened (after the row-by-row retry). */
+    auditFailures(): AuditFailures {
+      return { ...writer.failures };
     },
 
     /** Newest first. */

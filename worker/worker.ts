@@ -9,6 +9,11 @@ import { buildWorkflowBundle } from './workflow-bundle.js';
 import { AwsClients } from '../activities/aws/clients.js';
 import type { Store } from '../store/index.js';
 
+/** How long after the grace period the SDK stops waiting for activities that ignore cancellation. */
+const SDK_FORCE_AFTER_GRACE_MS = 3_000;
+/** How long after the grace period the CLI exits whatever is still running. */
+export const SHUTDOWN_DEADLINE_AFTER_GRACE_MS = 5_000;
+
 let runtimeInstalled = false;
 
 /** Routes the SDK's own logs into our logger once per process. */
@@ -21,6 +26,9 @@ function installRuntime(logger: Logger): void {
       logger[level]({ sdk: entry.meta }, entry.message);
     }),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    // The SDK would otherwise shut workers down on its own at SIGINT/SIGTERM, racing the CLI's
+    // ordered shutdown (and making the CLI's own worker.shutdown() fail with "Not running").
+    shutdownSignals: [],
   });
 }
 
@@ -45,6 +53,10 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     namespace: deps.config.temporal.namespace,
     taskQueue: deps.config.temporal.taskQueue,
     workflowBundle: { codePath: bundle },
+    // Running activities get the grace period, then are cancelled (a cancelled attempt is failed,
+    // so Temporal retries it); the SDK gives up waiting 3 s later, before the CLI's deadline.
+    shutdownGraceTime: deps.config.temporal.workerShutdownGraceSeconds * 1000,
+    shutdownForceTime: deps.config.temporal.workerShutdownGraceSeconds * 1000 + SDK_FORCE_AFTER_GRACE_MS,
     activities: createActivities({
       store: deps.store, policyPath: deps.config.policy.path, aws: clients,
       awsDefaults: { accounts: aws.accounts, regions: aws.regions },
@@ -52,4 +64,15 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
   });
   await rm(path.dirname(bundle), { recursive: true, force: true });
   return { worker, connection, aws: clients };
+}
+
+/** Asks a worker to stop polling and drain; a no-op once it is already stopping (a second Ctrl-C). */
+export function requestWorkerShutdown(worker: Worker): void {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+}
+
+/** What a draining worker still holds, for the log line when the shutdown deadline passes. */
+export function describeWorker(worker: Worker): Record<string, unknown> {
+  const status = worker.getStatus();
+  return { state: worker.getState(), activitiesRunning: status.numInFlightActivities, workflowTasksRunning: status.numInFlightWorkflowActivations };
 }

@@ -15,6 +15,13 @@ const { planAccountShards } = proxyActivities<Activities>({
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+/**
+ * A shard on a worker that died is retried elsewhere once this much passes without a heartbeat,
+ * so it bounds what a crash costs (config aws.shardHeartbeatSeconds; the shard heartbeats at least
+ * every third of it). Activity options are not part of replay, so changing it is replay-safe.
+ */
+export const DEFAULT_SHARD_HEARTBEAT_SECONDS = 20;
+
 function shardOptions(heartbeatSeconds: number): ActivityOptions {
   return {
     startToCloseTimeout: '2 hours',
@@ -40,7 +47,7 @@ export async function accountScan(input: AccountScanInput): Promise<AccountScanR
   }
   progress.shardsTotal = plan.shards.length;
 
-  const options = shardOptions(input.shardHeartbeatSeconds ?? 60);
+  const options = shardOptions(input.shardHeartbeatSeconds ?? DEFAULT_SHARD_HEARTBEAT_SECONDS);
   const { scanAwsShard } = proxyActivities<Activities>(options);
   await forEachBounded(plan.shards, input.maxConcurrentRegions, async (shard) => {
     const label = shardLabel(shard.source);

@@ -116,7 +116,17 @@ async function plan(input: ComplianceScanInput, publish: (p: ScanProgress) => vo
     scanId, workflowId: info.workflowId, trigger: input.trigger, scope: { ...input.scope }, scopeHash: input.scopeHash,
     policyVersionId: policy.id, storeSnapshot: input.storeSnapshot,
   });
-  const { accounts } = await acts.planAwsAccounts({ accounts: input.scope.accounts });
+  let accounts: string[];
+  try {
+    ({ accounts } = await acts.planAwsAccounts({ accounts: input.scope.accounts }));
+  } catch (err) {
+    // No account to scan (e.g. accounts outside the allowed set): the scan row opened above must
+    // not stay 'running'. Only this failure path adds a command, so earlier histories replay as before.
+    if (isCancellation(err)) throw err;
+    const failure = failureOf(err, { account: input.scope.accounts?.join(',').slice(0, 200) ?? '*' });
+    await acts.completeScan({ scanId, status: 'failed', dataQuality: { status: 'partial', missing: [failure] } });
+    throw err;
+  }
   progress.accountsTotal = accounts.length;
   if (input.searchAttributes) upsertSearchAttributes([{ key: ACCOUNT_COUNT, value: accounts.length }]);
   return { scanId, policyVersionId: policy.id, accounts, nextAccountIndex: 0, progress };

@@ -2,8 +2,8 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/workflow';
 import type { ShardFailure } from './types.js';
 
-/** Permission, opted-out regions, bad input, missing files or policies: retrying cannot help. */
-export const NON_RETRYABLE = ['AccessDenied', 'RegionNotEnabled', 'InvalidInput', 'NotFound', 'PolicyInvalid'];
+/** Permission, credentials of the wrong account, opted-out regions, bad input, missing files or policies: retrying cannot help. */
+export const NON_RETRYABLE = ['AccessDenied', 'AccountMismatch', 'RegionNotEnabled', 'InvalidInput', 'NotFound', 'PolicyInvalid'];
 
 export function failureOf(err: unknown, where: Omit<ShardFailure, 'errorType' | 'reason'>): ShardFailure {
   let cause = err;

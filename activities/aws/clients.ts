@@ -35,6 +35,9 @@ const CLIENTS = {
 type ServiceName = keyof typeof CLIENTS;
 type ClientOf<S extends ServiceName> = InstanceType<(typeof CLIENTS)[S]>;
 
+/** SDK clients kept per (service, account, region); one evicted is rebuilt on next use (sessions are cached apart). */
+export const MAX_CACHED_CLIENTS = 5000;
+
 export class AwsClients {
   readonly sessions: AwsSessions;
   private readonly clients = new Map<string, unknown>();
@@ -61,7 +64,14 @@ export class AwsClients {
   client<S extends ServiceName>(service: S, accountId: string, region: string): ClientOf<S> {
     const key = `${service}/${accountId}/${region}`;
     let client = this.clients.get(key) as ClientOf<S> | undefined;
-    if (!client) {
+    if (client) {
+      // Most recently used last: eviction below drops the least recently used.
+      this.clients.delete(key);
+      this.clients.set(key, client);
+    } else {
+      // Callers name regions (live reads accept any well-formed one): a cap keeps the cache bounded.
+      // An evicted client is only dropped, not destroyed: it shares the request handler.
+      if (this.clients.size >= MAX_CACHED_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
       const Client = CLIENTS[service] as unknown as new (config: object) => ClientOf<S>;
       client = new Client({
         region,
@@ -75,6 +85,11 @@ export class AwsClients {
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  /** How many SDK clients are cached (bounded by MAX_CACHED_CLIENTS). */
+  get cachedClients(): number {
+    return this.clients.size;
   }
 
   destroy(): void {

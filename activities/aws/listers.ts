@@ -2,19 +2,23 @@
 // resources that have (or had) a tag; these see every resource, including never-tagged ones
 // and stopped instances, and merge their tags by ARN.
 import { DescribeInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetBucketLocationCommand, GetBucketTaggingCommand, ListBucketsCommand, type Bucket } from '@aws-sdk/client-s3';
 import type { ListedType } from '../../core/aws/resource-types.js';
 import type { Resource } from '../../core/resource.js';
 import type { AwsClients } from './clients.js';
+import { awsCall } from './errors.js';
+import { mapLimit } from './map-limit.js';
 import { tagsByArn, tagsOf, type TagMap } from './tags.js';
 
 export interface ListContext {
   clients: AwsClients;
   accountId: string;
   region: string;
+  /** Keep only resources in these regions (the S3 listing covers every region at once). */
+  onlyRegions?: string[];
 }
 
 export interface ListPage {
@@ -25,6 +29,8 @@ export interface ListPage {
 export type Lister = (ctx: ListContext, token: string | undefined) => Promise<ListPage>;
 
 const BUCKET_TAG_CONCURRENCY = 8;
+/** DescribeTable calls in flight per page: ListTables names at most 100 tables, each needs one. */
+const TABLE_DESCRIBE_CONCURRENCY = 8;
 
 export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
@@ -38,8 +44,14 @@ function resource(ctx: ListContext, type: ListedType, id: string, tags: TagMap, 
 
 const iso = (d: Date | undefined) => d?.toISOString();
 
+/** One AWS call of this lister; a failure carries where it was made, for the error mapping. */
+function call<T>(ctx: ListContext, service: string, operation: string, send: () => Promise<T>): Promise<T> {
+  return awsCall({ service, operation, region: ctx.region }, send);
+}
+
 const ec2Instances: Lister = async (ctx, token) => {
-  const out = await ctx.clients.client('ec2', ctx.accountId, ctx.region).send(new DescribeInstancesCommand({ MaxResults: 1000, NextToken: token }));
+  const out = await call(ctx, 'ec2', 'DescribeInstances', () =>
+    ctx.clients.client('ec2', ctx.accountId, ctx.region).send(new DescribeInstancesCommand({ MaxResults: 1000, NextToken: token })));
   const resources: Resource[] = [];
   for (const reservation of out.Reservations ?? []) {
     for (const i of reservation.Instances ?? []) {
@@ -52,7 +64,8 @@ const ec2Instances: Lister = async (ctx, token) => {
 };
 
 const ec2Volumes: Lister = async (ctx, token) => {
-  const out = await ctx.clients.client('ec2', ctx.accountId, ctx.region).send(new DescribeVolumesCommand({ MaxResults: 500, NextToken: token }));
+  const out = await call(ctx, 'ec2', 'DescribeVolumes', () =>
+    ctx.clients.client('ec2', ctx.accountId, ctx.region).send(new DescribeVolumesCommand({ MaxResults: 500, NextToken: token })));
   const resources = (out.Volumes ?? []).map((v) => resource(ctx, 'ec2:volume',
     `arn:${partitionOf(ctx.region)}:ec2:${ctx.region}:${ctx.accountId}:volume/${v.VolumeId}`, tagsOf(v.Tags),
     { state: v.State, created: iso(v.CreateTime) }));
@@ -60,7 +73,8 @@ const ec2Volumes: Lister = async (ctx, token) => {
 };
 
 const rdsInstances: Lister = async (ctx, token) => {
-  const out = await ctx.clients.client('rds', ctx.accountId, ctx.region).send(new DescribeDBInstancesCommand({ MaxRecords: 100, Marker: token }));
+  const out = await call(ctx, 'rds', 'DescribeDBInstances', () =>
+    ctx.clients.client('rds', ctx.accountId, ctx.region).send(new DescribeDBInstancesCommand({ MaxRecords: 100, Marker: token })));
   const resources = (out.DBInstances ?? []).map((db) => {
     const tags = tagsOf(db.TagList);
     return resource(ctx, 'rds:db', db.DBInstanceArn!, tags, {
@@ -77,45 +91,53 @@ async function withTags(ctx: ListContext, type: ListedType, items: { arn: string
   return items.map((i) => resource(ctx, type, i.arn, tags.get(i.arn) ?? {}, { name: i.name, ...i.extra }));
 }
 
+// ListFunctions has no creation date (LastModified changes with every deploy), so none is recorded.
 const lambdaFunctions: Lister = async (ctx, token) => {
-  const out = await ctx.clients.client('lambda', ctx.accountId, ctx.region).send(new ListFunctionsCommand({ MaxItems: 50, Marker: token }));
+  const out = await call(ctx, 'lambda', 'ListFunctions', () =>
+    ctx.clients.client('lambda', ctx.accountId, ctx.region).send(new ListFunctionsCommand({ MaxItems: 50, Marker: token })));
   const items = (out.Functions ?? []).map((f) => ({ arn: f.FunctionArn!, name: f.FunctionName!, extra: { state: f.State } }));
   return { resources: await withTags(ctx, 'lambda:function', items), next: out.NextMarker || undefined };
 };
 
+// ListTables gives names only; DescribeTable (one per table, TABLE_DESCRIBE_CONCURRENCY at a time)
+// gives the creation date and status.
 const dynamodbTables: Lister = async (ctx, token) => {
-  const out = await ctx.clients.client('dynamodb', ctx.accountId, ctx.region).send(new ListTablesCommand({ Limit: 100, ExclusiveStartTableName: token }));
-  const items = (out.TableNames ?? []).map((name) => ({
-    arn: `arn:${partitionOf(ctx.region)}:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}`, name,
-  }));
+  const dynamodb = ctx.clients.client('dynamodb', ctx.accountId, ctx.region);
+  const out = await call(ctx, 'dynamodb', 'ListTables', () => dynamodb.send(new ListTablesCommand({ Limit: 100, ExclusiveStartTableName: token })));
+  const described = await mapLimit(out.TableNames ?? [], TABLE_DESCRIBE_CONCURRENCY, async (name) => {
+    try {
+      const { Table: table } = await call(ctx, 'dynamodb', 'DescribeTable', () => dynamodb.send(new DescribeTableCommand({ TableName: name })));
+      return {
+        arn: `arn:${partitionOf(ctx.region)}:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}`, name,
+        extra: { state: table?.TableStatus, created: iso(table?.CreationDateTime) },
+      };
+    } catch (err) {
+      if ((err as Error).name === 'ResourceNotFoundException') return undefined; // deleted since it was listed
+      throw err;
+    }
+  });
+  const items = described.filter((i) => i !== undefined);
   return { resources: await withTags(ctx, 'dynamodb:table', items), next: out.LastEvaluatedTableName || undefined };
 };
 
 // S3 is global: one listing per account, each bucket reported in its own region.
 const s3Buckets: Lister = async (ctx, token) => {
   const s3 = ctx.clients.client('s3', ctx.accountId, ctx.region);
-  const out = await s3.send(new ListBucketsCommand({ MaxBuckets: 100, ContinuationToken: token }));
-  const buckets = out.Buckets ?? [];
-  const resources: Resource[] = new Array(buckets.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < buckets.length) {
-      const index = next++;
-      resources[index] = await bucketResource(ctx, buckets[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(BUCKET_TAG_CONCURRENCY, buckets.length) }, lane));
-  return { resources, next: out.ContinuationToken || undefined };
+  const out = await call(ctx, 's3', 'ListBuckets', () => s3.send(new ListBucketsCommand({ MaxBuckets: 100, ContinuationToken: token })));
+  const buckets = await mapLimit(out.Buckets ?? [], BUCKET_TAG_CONCURRENCY, (bucket) => bucketResource(ctx, bucket));
+  return { resources: buckets.filter((b): b is Resource => b !== undefined), next: out.ContinuationToken || undefined };
 };
 
-async function bucketResource(ctx: ListContext, bucket: Bucket): Promise<Resource> {
+/** The bucket with its tags, or undefined when it lives outside the regions asked for (no tag read then). */
+async function bucketResource(ctx: ListContext, bucket: Bucket): Promise<Resource | undefined> {
   const s3 = ctx.clients.client('s3', ctx.accountId, ctx.region);
   const name = bucket.Name!;
   const region = bucket.BucketRegion
-    ?? ((await s3.send(new GetBucketLocationCommand({ Bucket: name }))).LocationConstraint || 'us-east-1');
+    ?? ((await call(ctx, 's3', 'GetBucketLocation', () => s3.send(new GetBucketLocationCommand({ Bucket: name })))).LocationConstraint || 'us-east-1');
+  if (ctx.onlyRegions && !ctx.onlyRegions.includes(region)) return undefined;
   let tags: TagMap = {};
   try {
-    tags = tagsOf((await s3.send(new GetBucketTaggingCommand({ Bucket: name }))).TagSet);
+    tags = tagsOf((await call(ctx, 's3', 'GetBucketTagging', () => s3.send(new GetBucketTaggingCommand({ Bucket: name })))).TagSet);
   } catch (err) {
     if ((err as Error).name !== 'NoSuchTagSet') throw err;
   }

@@ -1,11 +1,12 @@
 // Target planning: which accounts, which regions, which shards. Each answer is small (ids and
 // names), so it can travel through workflow history.
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
-import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   FALLBACK_REGIONS, HOME_REGION, isGlobalType, isListedType, listedTypesOf, taggingApiFilter,
 } from '../../core/aws/resource-types.js';
+import { accountsOutside, notAllowedMessage } from '../../core/allowed-accounts.js';
+import { resolveAllowedAccounts } from './accounts.js';
 import type { AwsClients } from './clients.js';
 import { toActivityFailure } from './errors.js';
 import type { ShardSource } from '../../core/aws/shards.js';
@@ -28,8 +29,12 @@ export interface AccountPlan {
   shards: PlannedShard[];
 }
 
-/** Region x source shards for one account. Global types go once, to the home region. */
-export function planShards(regions: string[], resourceTypes: string[]): PlannedShard[] {
+/**
+ * Region x source shards for one account. Global types go once, to the home region. With
+ * `onlyTheseRegions` (regions chosen by the scope or config, not discovered) the once-per-account
+ * S3 listing keeps only the buckets that live in them.
+ */
+export function planShards(regions: string[], resourceTypes: string[], onlyTheseRegions = false): PlannedShard[] {
   const listed = listedTypesOf(resourceTypes);
   const all = resourceTypes.includes('all');
   // Types left for the Tagging API: everything but the listed ones.
@@ -42,7 +47,8 @@ export function planShards(regions: string[], resourceTypes: string[]): PlannedS
   for (const region of regions) {
     for (const type of listed) {
       if (type === 's3:bucket' && region !== home) continue;
-      shards.push({ region, source: { kind: 'service', resourceType: type } });
+      const bucketRegions = type === 's3:bucket' && onlyTheseRegions ? { regions: [...regions] } : {};
+      shards.push({ region, source: { kind: 'service', resourceType: type, ...bucketRegions } });
     }
     if (!wantsTagging) continue;
     const includeGlobal = region === home;
@@ -55,31 +61,19 @@ export function planShards(regions: string[], resourceTypes: string[]): PlannedS
 
 export function createPlanActivities(clients: AwsClients, defaults: AwsPlanDefaults) {
   return {
-    /** Accounts to scan: the scope's, the configured ones, or the organisation's active accounts. */
+    /**
+     * Accounts to scan: the scope's, else the allowed set (configured, organisation, or caller).
+     * A scope naming an account outside the allowed set fails here, before any AssumeRole: the
+     * gateway refuses it first, this is the defence for callers that start workflows directly.
+     */
     async planAwsAccounts(input: { accounts?: string[] }): Promise<{ accounts: string[]; source: string }> {
-      if (input.accounts?.length) return { accounts: input.accounts, source: 'scope' };
-      if (defaults.accounts?.length) return { accounts: defaults.accounts, source: 'config' };
-      const home = await clients.sessions.homeAccount();
-      const org = clients.client('organizations', home, HOME_REGION);
-      const accounts: string[] = [];
-      let NextToken: string | undefined;
-      try {
-        do {
-          const out = await org.send(new ListAccountsCommand({ NextToken }));
-          for (const a of out.Accounts ?? []) {
-            const state = (a as { State?: string }).State ?? a.Status;
-            if (a.Id && state === 'ACTIVE') accounts.push(a.Id);
-          }
-          NextToken = out.NextToken;
-        } while (NextToken);
-      } catch (err) {
-        // Not in an organisation (or not allowed to list it): scan the account we are in.
-        if (['AWSOrganizationsNotInUseException', 'AccessDeniedException', 'AccessDenied'].includes((err as Error).name)) {
-          return { accounts: [home], source: `caller (${(err as Error).name})` };
-        }
-        throw toActivityFailure(err, 'organizations:ListAccounts');
+      const allowed = await resolveAllowedAccounts(clients, defaults.accounts);
+      if (input.accounts?.length) {
+        const outside = accountsOutside(input.accounts, allowed);
+        if (outside.length) throw ApplicationFailure.create({ type: 'InvalidInput', message: notAllowedMessage(outside, allowed), nonRetryable: true });
+        return { accounts: input.accounts, source: 'scope' };
       }
-      return { accounts: accounts.sort(), source: 'organizations' };
+      return { accounts: allowed.accounts, source: allowed.note ? `${allowed.source} (${allowed.note})` : allowed.source };
     },
 
     /** Regions and shards of one account; failing to reach the account at all fails this. */
@@ -103,7 +97,7 @@ export function createPlanActivities(clients: AwsClients, defaults: AwsPlanDefau
           regionError = toActivityFailure(err, `${input.accountId}: ec2:DescribeRegions`).message;
         }
       }
-      return { regions, regionSource, ...(regionError ? { regionError } : {}), shards: planShards(regions, input.resourceTypes) };
+      return { regions, regionSource, ...(regionError ? { regionError } : {}), shards: planShards(regions, input.resourceTypes, regionSource === 'scope' || regionSource === 'config') };
     },
   };
 }

@@ -51,8 +51,8 @@ function fromMapping(accountId: string, arn: string, tags: Record<string, string
 }
 
 async function fetchPage(clients: AwsClients, input: AwsShardInput, token: string | undefined): Promise<ListPage> {
-  const ctx = { clients, accountId: input.accountId, region: input.region };
   const source = input.source;
+  const ctx = { clients, accountId: input.accountId, region: input.region, ...(source.kind === 'service' && source.regions ? { onlyRegions: source.regions } : {}) };
   if (source.kind === 'service') return LISTERS[source.resourceType](ctx, token);
   const page = await getResourcesPage(clients.client('tagging', input.accountId, input.region), source.filters, token);
   const resources: Resource[] = [];
@@ -87,37 +87,47 @@ export function createShardActivity(store: Store, policies: CompiledPolicyCache,
       let pendingCompliant = 0;
       let pendingPages = 0;
       let token = at.token;
-      for (;;) {
-        let page: ListPage;
-        try {
-          page = await fetchPage(clients, input, token);
-        } catch (err) {
-          // A token can outlive its server-side state; the rows are upserts, so start over.
-          if (token && isExpiredToken(err)) {
-            at = { resources: 0, compliant: 0, pages: 0 };
-            token = undefined;
-            pending = []; pendingRows = 0; pendingCompliant = 0; pendingPages = 0;
-            continue;
+      // A page call can be slower than the heartbeat timeout (throttled retries, a slow endpoint):
+      // a timer keeps the attempt alive while it waits, so only a dead worker misses heartbeats.
+      const heartbeatMs = ctx.info.heartbeatTimeoutMs;
+      const keepAlive = heartbeatMs ? setInterval(() => ctx.heartbeat(at), Math.max(1000, heartbeatMs / 3)) : undefined;
+      try {
+        for (;;) {
+          let page: ListPage;
+          try {
+            page = await fetchPage(clients, input, token);
+          } catch (err) {
+            // A token can outlive its server-side state; the rows are upserts, so start over.
+            if (token && isExpiredToken(err)) {
+              at = { resources: 0, compliant: 0, pages: 0 };
+              token = undefined;
+              pending = []; pendingRows = 0; pendingCompliant = 0; pendingPages = 0;
+              continue;
+            }
+            throw toActivityFailure(err, where);
           }
-          throw toActivityFailure(err, where);
+          const rows = page.resources.map((resource) => {
+            const result = evaluate(compiled, resource);
+            if (result.compliant) pendingCompliant++;
+            return toRow(resource, result.compliant, result.findings);
+          });
+          pending.push(encodeScanResourceRows(input.scanId, rows));
+          pendingRows += rows.length;
+          pendingPages++;
+          token = page.next;
+          if (pendingRows >= FLUSH_ROWS || !token) {
+            // A cancelled or ended scan (its workflow gone) must not gain rows after it closed.
+            if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`shard ${where} cancelled`);
+            await store.writeScanResources(pending.join(''));
+            at = { token, pages: at.pages + pendingPages, resources: at.resources + pendingRows, compliant: at.compliant + pendingCompliant };
+            pending = []; pendingRows = 0; pendingCompliant = 0; pendingPages = 0;
+          }
+          ctx.heartbeat(at);
+          if (!token) break;
+          if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`shard ${where} cancelled`);
         }
-        const rows = page.resources.map((resource) => {
-          const result = evaluate(compiled, resource);
-          if (result.compliant) pendingCompliant++;
-          return toRow(resource, result.compliant, result.findings);
-        });
-        pending.push(encodeScanResourceRows(input.scanId, rows));
-        pendingRows += rows.length;
-        pendingPages++;
-        token = page.next;
-        if (pendingRows >= FLUSH_ROWS || !token) {
-          await store.writeScanResources(pending.join(''));
-          at = { token, pages: at.pages + pendingPages, resources: at.resources + pendingRows, compliant: at.compliant + pendingCompliant };
-          pending = []; pendingRows = 0; pendingCompliant = 0; pendingPages = 0;
-        }
-        ctx.heartbeat(at);
-        if (!token) break;
-        if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`shard ${where} cancelled`);
+      } finally {
+        clearInterval(keepAlive);
       }
       return { resources: at.resources, compliant: at.compliant, pages: at.pages };
     },

@@ -80,6 +80,8 @@ export async function runFullScan(endpoint: { url: string; pid: number }, invent
       AWS_REGION: 'us-east-1',
       NODE_OPTIONS: WORKER_NODE_OPTIONS,
       AWS_MANAGEMENT_ACCOUNT_ID: BASE_ACCOUNT,
+      // The endpoint speaks no Organizations API: the scanned accounts are the allowed set.
+      SCAN_ACCOUNTS: inventory.accounts.join(','),
       MAX_PARALLEL_ACCOUNTS: String(limits.parallelAccounts),
       MAX_CONCURRENT_REGIONS: String(limits.concurrentRegions),
     }, WORKER_EXEC_ARGV);

@@ -5,7 +5,8 @@ import type { ListedType } from './resource-types.js';
 export type ShardSource =
   /** GetResources, minus the listed types (their listers cover them) and, outside the home region, global types. */
   | { kind: 'tagging'; filters?: string[]; requested: string[]; includeGlobal: boolean }
-  | { kind: 'service'; resourceType: ListedType };
+  /** `regions`: keep only resources in these (S3 lists every bucket of the account from one region). */
+  | { kind: 'service'; resourceType: ListedType; regions?: string[] };
 
 export function shardLabel(source: ShardSource): string {
   return source.kind === 'service' ? source.resourceType : `tagged:${source.filters?.join(',') || 'all'}`;

@@ -5,18 +5,25 @@ import { FINDING_KINDS, type Evaluation, type FindingKind } from './evaluate.js'
 const SCALE = 10_000;
 
 /**
- * compliant / total, as in the peer, with 4 decimal places (0.01 of a percent).
- * - total 0 gives 1: with nothing in scope there is nothing to violate, and a trend line should
- *   not dip to 0 because a filter matched no resource.
- * - The ratio is rounded down, and 1 is returned only when every resource is compliant, so
- *   99,999 of 100,000 shows 0.9999 and never claims a clean estate.
+ * compliant / total, as in the peer, with 4 decimal places (0.01 of a percent), rounded to nearest.
+ * - total 0 gives 1 here, for trends and history: a filter that matched no resource should not
+ *   dip a trend line to 0. What a scan shows its caller is scanScore: no resources, no score.
+ * - 1 is returned only when every resource is compliant and 0 only when none is, so 99,999 of
+ *   100,000 shows 0.9999 and never claims a clean estate.
  */
 export function complianceScore(compliant: number, total: number): number {
   if (!Number.isInteger(compliant) || !Number.isInteger(total) || compliant < 0 || total < 0 || compliant > total) {
     throw new RangeError(`compliance score needs 0 <= compliant <= total (integers), got ${compliant} of ${total}`);
   }
   if (total === 0 || compliant === total) return 1;
-  return Math.floor((compliant / total) * SCALE) / SCALE;
+  if (compliant === 0) return 0;
+  const rounded = Math.round((compliant / total) * SCALE) / SCALE;
+  return Math.min(Math.max(rounded, 1 / SCALE), 1 - 1 / SCALE);
+}
+
+/** A scan's score as its caller sees it: null when it saw no resource (a score of nothing is not 100%). */
+export function scanScore(compliant: number, total: number): number | null {
+  return total === 0 ? null : complianceScore(compliant, total);
 }
 
 export interface ComplianceSummary {

@@ -1,13 +1,19 @@
-// How figures read in every rendering: percentages that never round up to 100, USD amounts,
+// How figures read in every rendering: percentages rounded but never up to 100, USD amounts,
 // scope and failed-target labels.
 import type { MissingTarget, ReportScope } from './model.js';
 
 const USD = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
-/** 0.99995 style scores are floored to 4 decimals upstream; two decimals of a percent show them. */
-export function percent(score: number): string {
-  const text = (Math.floor(score * 10_000 + 1e-6) / 100).toFixed(2).replace(/\.?0+$/, '');
-  return `${text}%`;
+/**
+ * Two decimals of a percent, rounded to nearest (0.35799 is 35.8%), but never 100% unless every
+ * resource is compliant nor 0% unless none is; null (no resources) reads "no score".
+ */
+export function percent(score: number | null): string {
+  if (score === null) return 'no score';
+  let hundredths = Math.round(score * 10_000);
+  if (score < 1) hundredths = Math.min(hundredths, 9_999);
+  if (score > 0) hundredths = Math.max(hundredths, 1);
+  return `${(hundredths / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
 }
 
 export function money(value: number | null): string {

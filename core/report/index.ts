@@ -17,4 +17,4 @@ export {
 } from './model.js';
 export { recommend, type Recommendation, type RecommendationPriority } from './recommendations.js';
 export { renderReport, REPORT_FORMATS, type ReportFormat } from './render.js';
-export { ageDays, missingRequiredTags } from './untagged.js';
+export { ageDays, ageNote, missingRequiredTags, resourceAge } from './untagged.js';

@@ -1,6 +1,6 @@
 // The compliance report as a document: built from a scan's SQL aggregates, with breakdowns,
 // violation rankings and recommendations; renderers turn it into json, markdown, csv or html.
-import { complianceScore } from '../compliance/score.js';
+import { complianceScore, scanScore } from '../compliance/score.js';
 import { recommend, type Recommendation } from './recommendations.js';
 
 /** What the scan covered, as stored with it. `null` lists mean "every configured one". */
@@ -115,7 +115,8 @@ export interface ViolationRow {
 }
 
 export interface ReportSummary {
-  compliance_score: number;
+  /** null when the scan saw no resource: a score of nothing is not 100%. */
+  compliance_score: number | null;
   total_resources: number;
   compliant: number;
   non_compliant: number;
@@ -198,7 +199,7 @@ export function buildReport(input: ReportInput, opts: ReportOptions): Compliance
     scan: { id: input.scanId, finished_at: input.finishedAt, policy_version_id: input.policyVersionId, scope: input.scope },
     data_quality: input.dataQuality,
     summary: {
-      compliance_score: complianceScore(c.compliant, c.total),
+      compliance_score: scanScore(c.compliant, c.total),
       total_resources: c.total,
       compliant: c.compliant,
       non_compliant: c.total - c.compliant,

@@ -40,13 +40,15 @@ export function recommend(input: ReportInput): Recommendation[] {
   const byKind = (kind: string) => input.violations.filter((v) => v.kind === kind);
   const share = (n: number) => percent(complianceScore(n, counts.total));
 
-  const missing = byKind('missing_required_tag').sort((a, b) => b.resources - a.resources || cmp(a.tag, b.tag));
+  // Counted per tag and kind: resources missing a tag and resources carrying it with a bad value are
+  // different groups with different fixes, and one tag's findings may be split by severity.
+  const missing = byTagOf(byKind('missing_required_tag')).sort((a, b) => b.resources - a.resources || cmp(a.tag, b.tag));
   missing.slice(0, 3).forEach((stat, i) => {
     const cost = stat.cost !== null && stat.cost > 0 ? `, ${money(stat.cost)}/month of non-compliant spend` : '';
     const allowed = stat.allowed?.length ? ` Allowed values: ${stat.allowed.join(', ')}.` : '';
     out.push({
       priority: i === 0 ? 'high' : 'medium', category: 'missing_tag',
-      message: `${i === 0 ? 'Most missed tag' : 'Missing tag'}: "${stat.tag}" is absent on ${plural(stat.resources, 'resource')} ` +
+      message: `${i === 0 ? 'Most missed tag' : 'Missing tag'}: "${stat.tag}" is missing on ${plural(stat.resources, 'resource')} ` +
         `(${share(stat.resources)} of the scope${cost}); add it ${i === 0 ? 'first' : 'next'}.${allowed}`,
     });
   });
@@ -95,14 +97,14 @@ export function recommend(input: ReportInput): Recommendation[] {
     });
   }
 
-  for (const stat of byKind('invalid_value')) {
-    const seen = stat.values.length ? ` (seen: ${stat.values.map((v) => `"${v}"`).join(', ')})` : '';
+  for (const stat of byTagOf(byKind('invalid_value'))) {
+    const seen = stat.values.length ? `; seen: ${stat.values.map((v) => `"${v}"`).join(', ')}` : '';
     const allowed = stat.allowed?.length ? ` Allowed values: ${stat.allowed.join(', ')}.` : '';
     const fixes = stat.suggestions.length
       ? ` Likely fixes: ${stat.suggestions.map((s) => `"${s.value}" → "${s.suggestion}"`).join(', ')}.` : '';
     out.push({
       priority: 'medium', category: 'allowed_values',
-      message: `Tag "${stat.tag}" has values outside the allowed list on ${plural(stat.resources, 'resource')}${seen}.${allowed}${fixes}`,
+      message: `Tag "${stat.tag}" has an invalid value on ${plural(stat.resources, 'resource')} (not in its allowed list${seen}).${allowed}${fixes}`,
     });
   }
 
@@ -136,6 +138,23 @@ export function recommend(input: ReportInput): Recommendation[] {
 
 function describeFinding(stat: ViolationStat): string {
   return `${stat.kind.replace(/_/g, ' ')} "${stat.tag}"`;
+}
+
+/**
+ * One stat per tag for stats of one kind: the store groups by (tag, kind, severity), and a rule's
+ * severity can differ by resource type. A resource has one finding per tag, so counts add up.
+ */
+function byTagOf(stats: ViolationStat[]): ViolationStat[] {
+  return groupByTag(stats).map(([, group]) => group.slice(1).reduce((acc, s) => ({
+    ...acc,
+    severity: acc.severity === 'error' || s.severity === 'error' ? 'error' : acc.severity,
+    resources: acc.resources + s.resources,
+    nonCompliantResources: acc.nonCompliantResources + s.nonCompliantResources,
+    cost: acc.cost === null && s.cost === null ? null : (acc.cost ?? 0) + (s.cost ?? 0),
+    values: [...new Set([...acc.values, ...s.values])],
+    foundKeys: [...new Set([...acc.foundKeys, ...s.foundKeys])],
+    suggestions: [...acc.suggestions, ...s.suggestions.filter((x) => !acc.suggestions.some((y) => y.value === x.value))],
+  }), group[0]!));
 }
 
 function groupByTag(stats: ViolationStat[]): [string, ViolationStat[]][] {

@@ -53,14 +53,23 @@ function describe(err: FastifyError, bodyLimit: number): { status: number; code:
   return { status, code: RPC.serverError, message: err.message || 'Bad Request' };
 }
 
-export function createErrorHandler(logger: Logger, bodyLimit: number) {
+/**
+ * Statuses that refuse a request before any MCP handler sees it (malformed or unparsable body, auth,
+ * Host/Origin, unknown session, size, media type, rate, capacity): audited by `onRefusal`.
+ */
+export const REFUSAL_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 404, 405, 406, 413, 415, 429, 503]);
+
+export function createErrorHandler(logger: Logger, bodyLimit: number,
+  onRefusal: (req: FastifyRequest, status: number, reason: string) => void = () => {}) {
   return (err: FastifyError | HttpError, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) {
+      if (REFUSAL_STATUSES.has(err.statusCode)) onRefusal(req, err.statusCode, err.message);
       reply.headers(err.headers);
       return reply.code(err.statusCode).type('application/json; charset=utf-8').send(rpcError(err.rpcCode, err.message));
     }
     const { status, code, message } = describe(err, bodyLimit);
     if (status >= 500) logger.error({ err, method: req.method, url: req.url }, 'http request failed');
+    else if (REFUSAL_STATUSES.has(status)) onRefusal(req, status, message);
     else logger.debug({ code: err.code, status, method: req.method, url: req.url }, 'http request refused');
     return reply.code(status).type('application/json; charset=utf-8').send(rpcError(code, message));
   };

@@ -10,13 +10,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolRequest, type CallToolResult, type ListToolsResult,
+  CallToolRequestSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult, type ListToolsResult,
   type ServerCapabilities, type ServerNotification, type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import { scopeHash } from '../../core/scan-id.js';
 import type { ToolContext, ToolDefinition, ToolResult } from '../context.js';
-import { startComplianceScan } from '../scan-client.js';
-import { scopeOf, type ScopeArgs } from '../scans.js';
+import { invalidParams, ToolError } from '../errors.js';
+import { findOrStartScan, scopeOf, type ScopeArgs } from '../scans.js';
 import { encodeTaskId } from './task-id.js';
 
 export { ScanTaskStore } from './scan-task-store.js';
@@ -42,16 +41,12 @@ interface CheckInput extends ScopeArgs {
 async function startCheckTask(ctx: ToolContext, input: CheckInput): Promise<ToolResult<TaskStarted>> {
   const scope = scopeOf(input);
   const paging = { severity: input.severity, limit: input.limit, ...(input.cursor ? { cursor: input.cursor } : {}) };
-  if (!input.force_refresh && !input.store_snapshot) {
-    const cached = await ctx.store.latestCompletedScan(scopeHash(scope), { maxAgeSeconds: ctx.config.gateway.cacheTtlSeconds });
-    if (cached) {
-      const taskId = encodeTaskId({ workflowId: cached.workflowId, cachedScanId: cached.id, ...paging });
-      return { structured: { task_id: taskId }, text: `Task ${taskId}: answered from the stored scan ${cached.id}.` };
-    }
+  const found = await findOrStartScan(ctx, { scope, forceRefresh: input.force_refresh, storeSnapshot: input.store_snapshot });
+  if ('cached' in found) {
+    const taskId = encodeTaskId({ workflowId: found.cached.workflowId, cachedScanId: found.cached.id, ...paging });
+    return { structured: { task_id: taskId }, text: `Task ${taskId}: answered from the stored scan ${found.cached.id}.` };
   }
-  const { workflowId } = await startComplianceScan(ctx.temporal, ctx.config, {
-    scope, storeSnapshot: input.store_snapshot, fresh: input.force_refresh,
-  });
+  const { workflowId } = found;
   const taskId = encodeTaskId({ workflowId, ...paging });
   return { structured: { task_id: taskId }, text: `Task ${taskId}: scan ${workflowId} started.` };
 }
@@ -67,7 +62,18 @@ export const TASK_STARTERS: Record<string, TaskStarter> = {
  */
 function refuse(result: CallToolResult): never {
   const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
-  throw new McpError(ErrorCode.InvalidParams, text, result._meta?.correlation_id ? { correlation_id: result._meta.correlation_id } : undefined);
+  throw invalidParams(text, typeof result._meta?.correlation_id === 'string' ? result._meta.correlation_id : undefined);
+}
+
+/** The tool, as a call that refuses to run because it was asked for as a task (audited as refused). */
+function refusingTaskCall(tool: ToolDefinition, taskToolNames: string[]): ToolDefinition {
+  const supported = taskToolNames.length ? `tools that can run as a task: ${taskToolNames.join(', ')}` : 'no tool here runs as a task';
+  return {
+    ...tool,
+    // Nothing runs, so there is nothing to audit ahead of it (see the fail-closed rule in server.ts).
+    annotations: { ...tool.annotations, readOnlyHint: true },
+    handler: () => Promise.reject(new ToolError(`${tool.name} cannot run as a task: call it without params.task (${supported})`)),
+  };
 }
 
 /** Runs a tool through the gateway's common call path (guard, correlation id, audit). */
@@ -92,8 +98,15 @@ export function routeScanTasks(server: McpServer, tools: ToolDefinition[], run: 
     if (schema !== CallToolRequestSchema) return install(schema as typeof CallToolRequestSchema, handler as never);
     const sdkCall = handler as (req: CallToolRequest, extra: Extra) => Promise<CallToolResult>;
     return install(CallToolRequestSchema, async (request, extra) => {
-      const tool = request.params.task ? taskTools.get(request.params.name) : undefined;
-      if (!tool || !extra.taskStore) return sdkCall(request, extra);
+      if (!request.params.task) return sdkCall(request, extra);
+      const tool = taskTools.get(request.params.name);
+      if (!tool || !extra.taskStore) {
+        // Not a task tool: refuse before it runs (it would run, then the SDK would reject its plain
+        // result as a task reply). An unknown name gets the SDK's own, audited, refusal.
+        const known = tools.find((t) => t.name === request.params.name);
+        if (!known) refuse(await sdkCall(request, extra));
+        refuse(await run(refusingTaskCall(known, [...taskTools.keys()]), request.params.arguments ?? {}, extra));
+      }
       const parsed = tool.inputSchema.safeParse(request.params.arguments ?? {});
       // Invalid arguments: the SDK's own refusal (audited; it validates before running anything).
       if (!parsed.success) refuse(await sdkCall(request, extra));

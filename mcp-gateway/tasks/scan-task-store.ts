@@ -15,6 +15,7 @@ import type { CallToolResult, Request, RequestId, Result, Task } from '@modelcon
 import type { GatewayDeps } from '../context.js';
 import { complianceScanType, scanProgress, type ComplianceScanResult } from '../scan-client.js';
 import { progressText } from '../scans.js';
+import { bounded, isTemporalUnavailable, RPC_DEADLINE_MS, statusUnknown } from '../temporal-reach.js';
 import { completedCheck } from '../tools/check-tag-compliance.js';
 import type { ScanRecord } from '../../store/index.js';
 import { decodeTaskId, encodeTaskId, type ScanTaskRef } from './task-id.js';
@@ -111,9 +112,10 @@ export class ScanTaskStore implements TaskStore {
     if (!ref) return undefined;
     if (ref.cachedScanId) return this.resolveCached(taskId, ref, ref.cachedScanId);
     const handle = this.deps.temporal.workflow.getHandle<(input: unknown) => Promise<ComplianceScanResult>>(ref.workflowId);
-    const described = await handle.describe().catch((err: unknown) => {
+    // Bounded: an unreachable Temporal is "status unknown", not a task that failed or vanished.
+    const described = await bounded(this.deps.temporal, RPC_DEADLINE_MS, () => handle.describe()).catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
+      throw isTemporalUnavailable(err) ? statusUnknown(ref.workflowId, err) : err;
     });
     if (!described || described.type !== complianceScanType) return undefined;
     const base = {

@@ -20,6 +20,8 @@ export const checkTagCompliance = defineTool({
     'force_refresh. Otherwise a durable scan runs; if it takes longer than wait_seconds, the reply has status ' +
     '"running" and a scan_id: call get_scan_status with it later. Always read data_quality: "partial" means some ' +
     'accounts or regions could not be read. store_snapshot: true keeps the result for get_violation_history. ' +
+    'Accounts must be within the allowed set (SCAN_ACCOUNTS, else the organisation\'s active accounts): a scope ' +
+    'naming any other account is refused. At most 1000 accounts and 40 regions per call. ' +
     'Call get_tagging_policy first to explain what the rules are.',
   inputSchema: z.object({
     ...scopeParams,

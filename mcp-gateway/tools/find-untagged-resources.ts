@@ -2,7 +2,7 @@
 // scope, as keyset pages bound to that scan.
 import { z } from 'zod';
 import { scopeHash } from '../../core/scan-id.js';
-import { ageDays, CursorError, decodeCursor, encodeCursor, missingRequiredTags, money } from '../../core/report/index.js';
+import { CursorError, decodeCursor, encodeCursor, missingRequiredTags, money, resourceAge } from '../../core/report/index.js';
 import type { ScanRecord, Store } from '../../store/index.js';
 import { defineTool } from '../context.js';
 import { ToolError } from '../errors.js';
@@ -18,7 +18,9 @@ const resourceSchema = z.object({
   missing_tags: z.array(z.string()).describe('Required tags the resource lacks (policy spelling); may be empty when it only has no tags at all'),
   tags: z.record(z.string(), z.string()).describe('Tags currently on the resource'),
   state: z.string().nullable(),
-  age_days: z.number().int().nullable().describe('Whole days since the resource was created; null when unknown'),
+  age_days: z.number().int().nullable().describe('Whole days since the resource was created; null when unknown (see age_note)'),
+  age_note: z.string().optional()
+    .describe('Why age_days is null, e.g. "Lambda does not report a creation date"; absent when age_days is known'),
   monthly_cost: z.number().nullable().optional().describe('Estimated USD per month (with include_costs); null when unknown'),
 });
 
@@ -31,7 +33,7 @@ export const findUntaggedResources = defineTool({
     'starts and the call waits up to wait_seconds. If it is still running the reply has status "running" and a ' +
     'scan_id: call get_scan_status with it until it completes, then call this tool again. Call get_tagging_policy ' +
     'first to see which tags are required. Per resource: arn, missing_tags (required tags it lacks), tags (current), ' +
-    'age_days (null when unknown) and, with include_costs, monthly_cost (USD estimate, null when unknown). ' +
+    'age_days (null when unknown, with age_note saying why) and, with include_costs, monthly_cost (USD estimate, null when unknown). ' +
     'total_untagged counts every page; to page, pass next_cursor back as cursor with the same other parameters. ' +
     'min_cost_threshold keeps resources costing at least that much a month (resources of unknown cost are kept, ' +
     'with monthly_cost null) and implies include_costs. If data_quality.status is "partial", some accounts or ' +
@@ -100,7 +102,7 @@ export const findUntaggedResources = defineTool({
       missing_tags: missingRequiredTags(r.violations),
       tags: r.tags,
       state: r.state,
-      age_days: ageDays(r.createdAt, now),
+      ...resourceAge(r.resourceType, r.createdAt, now),
       ...(includeCosts ? { monthly_cost: r.monthlyCost } : {}),
     }));
     const costs = includeCosts ? {

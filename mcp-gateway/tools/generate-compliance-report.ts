@@ -16,7 +16,7 @@ const violationSchema = z.object({
 });
 
 const summarySchema = z.object({
-  compliance_score: z.number().describe('compliant / total, 0..1 (1 when nothing is in scope)'),
+  compliance_score: z.number().nullable().describe('compliant / total, 0..1, rounded to 4 decimals; null when the scan saw no resources'),
   total_resources: z.number().int(),
   compliant: z.number().int(),
   non_compliant: z.number().int(),
@@ -83,7 +83,7 @@ export const generateComplianceReport = defineTool({
     const s = report.summary;
     const top = report.top_violations_by_count[0];
     const text = [
-      `Compliance ${percent(s.compliance_score)}: ${s.compliant} of ${s.total_resources} resources compliant in scan ${scan.workflowId}` +
+      `${s.compliance_score === null ? 'No score' : `Compliance ${percent(s.compliance_score)}`}: ${s.compliant} of ${s.total_resources} resources compliant in scan ${scan.workflowId}` +
         `${cached ? ' (stored result)' : ''}; ${s.never_tagged} with no tags at all.`,
       top ? `Top violation: ${top.kind} "${top.tag}" on ${top.resources} resource(s).` : 'No violations.',
       report.recommendations.length ? `${report.recommendations.length} recommendation(s).` : '',

@@ -13,7 +13,9 @@ export const getScanStatus = defineTool({
   description:
     'Progress of a scan (shards done/total, accounts, resources seen, failures) while it runs; its full result ' +
     '(score, counts, breakdowns, data_quality, a page of violations) once it is done. wait_seconds (default 0) waits ' +
-    'for completion up to that long, sending progress notifications.',
+    'for completion up to that long, sending progress notifications. progress.retrying lists shards being retried ' +
+    '(throttling, connection errors) with their last error. An error starting "status unknown" means Temporal could ' +
+    'not be reached: the scan may still be running; call again later, never start a new scan because of it.',
   inputSchema: z.object({
     scan_id: scanIdParam,
     wait_seconds: z.number().min(0).max(300).default(0).describe('Wait up to this long for the scan to finish'),

@@ -1,5 +1,7 @@
 // start_compliance_scan: starts (or joins) a durable scan and returns its id at once.
 import { z } from 'zod';
+import { MAX_ACCOUNTS_PER_CALL, MAX_REGIONS_PER_CALL } from '../../core/limits.js';
+import { assertScopeAllowed } from '../allowed-accounts.js';
 import { defineTool } from '../context.js';
 import { startComplianceScan } from '../scan-client.js';
 import { scopeOf, scopeParams } from '../scans.js';
@@ -11,7 +13,9 @@ export const startComplianceScanTool = defineTool({
     'Starts a durable compliance scan of the scope and returns its scan_id at once, without waiting. Use it for ' +
     'big scopes (the whole organisation); then poll get_scan_status. An identical request in the same 15 minutes ' +
     'joins the running scan instead of starting another. check_tag_compliance does the same but waits a little and ' +
-    'serves cached results.',
+    'serves cached results. Accounts must be within the allowed set (SCAN_ACCOUNTS, else the organisation\'s active ' +
+    `accounts); a scope naming any other account is refused. At most ${MAX_ACCOUNTS_PER_CALL} accounts and ` +
+    `${MAX_REGIONS_PER_CALL} regions per call; name none to scan every allowed account and opted-in region.`,
   inputSchema: z.object({
     ...scopeParams,
     store_snapshot: z.boolean().default(false).describe('Keep the result in history and trends'),
@@ -20,8 +24,10 @@ export const startComplianceScanTool = defineTool({
   outputSchema: z.object({ scan_id: z.string(), workflow_run_id: z.string(), next_step: z.string() }),
   annotations: { title: 'Start compliance scan', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(ctx, input) {
+    const scope = scopeOf(input);
+    await assertScopeAllowed(ctx, scope);
     const { workflowId, handle } = await startComplianceScan(ctx.temporal, ctx.config, {
-      scope: scopeOf(input), storeSnapshot: input.store_snapshot, fresh: input.force_refresh,
+      scope, storeSnapshot: input.store_snapshot, fresh: input.force_refresh,
     });
     const next = `Call get_scan_status with scan_id "${workflowId}" to follow it.`;
     return { structured: { scan_id: workflowId, workflow_run_id: handle.firstExecutionRunId, next_step: next }, text: `Scan ${workflowId} started. ${next}` };

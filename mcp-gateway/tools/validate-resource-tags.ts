@@ -5,12 +5,14 @@ import { z } from 'zod';
 import { loadPolicyFile } from '../../activities/policy-source.js';
 import { evaluate } from '../../core/compliance/index.js';
 import { compilePolicy, type CompiledPolicy } from '../../core/policy/index.js';
+import { MAX_ARNS_PER_CALL } from '../../core/limits.js';
+import { accountsOfArns, assertAccountsAllowed } from '../allowed-accounts.js';
 import { defineTool } from '../context.js';
-import { ToolError } from '../errors.js';
+import { redactSecrets, ToolError } from '../errors.js';
 import { readLiveTags } from '../live-tags.js';
 
 export { NOT_RETURNED_NOTE } from '../live-tags.js';
-export const MAX_ARNS = 100;
+export const MAX_ARNS = MAX_ARNS_PER_CALL;
 
 const violationSchema = z.object({
   kind: z.string().describe('missing_required_tag, invalid_value, invalid_format, empty_value, wrong_key_case or key_case_mismatch'),
@@ -59,7 +61,9 @@ export const validateResourceTags = defineTool({
     'on its own: `results` holds resources that were read (compliant, violations, the tags found), `errors` the ARNs ' +
     'that could not be checked and why (malformed ARN, bucket does not exist, access denied to the account), so one bad ' +
     'ARN never hides the others. A result with note "not returned by the Tagging API" was evaluated as having no tags: ' +
-    'the resource was never tagged, or it does not exist. Call get_tagging_policy to explain a violation.',
+    'the resource was never tagged, or it does not exist. Every account named (in an ARN or in bucket_accounts) must be ' +
+    'within the allowed set (SCAN_ACCOUNTS, else the organisation\'s active accounts); otherwise the whole call is refused ' +
+    'and nothing is read. Call get_tagging_policy to explain a violation.',
   inputSchema: z.object({
     resource_arns: z.array(z.string().min(1).max(2048, 'an ARN is at most 2048 characters'))
       .min(1, 'give at least one ARN')
@@ -88,6 +92,12 @@ export const validateResourceTags = defineTool({
     const loaded = await loadPolicyFile(ctx.store, ctx.config.policy.path);
     const compiled = compiledFor(loaded.hash, () => compilePolicy(loaded.policy));
     const arns = [...new Set(input.resource_arns)];
+    const maxArns = ctx.config.gateway.maxArnsPerCall;
+    if (arns.length > maxArns) {
+      throw new ToolError(`at most ${maxArns} ARNs per call (MAX_ARNS_PER_CALL), got ${arns.length}: split the list, or use check_tag_compliance`);
+    }
+    // Before any role is assumed: an ARN or bucket account outside the allowed set refuses the whole call.
+    await assertAccountsAllowed(ctx, [...accountsOfArns(arns), ...(input.bucket_accounts ?? [])]);
     const outcomes = await readLiveTags(ctx, aws, arns, input.bucket_accounts ?? []);
 
     const results: z.infer<typeof resultSchema>[] = [];
@@ -95,7 +105,8 @@ export const validateResourceTags = defineTool({
     for (const arn of arns) {
       const outcome = outcomes.get(arn)!;
       if ('error' in outcome) {
-        errors.push(outcome);
+        // A non-ARN is echoed back to say which input failed, never a credential pasted by mistake.
+        errors.push({ arn: redactSecrets(outcome.arn), error: redactSecrets(outcome.error) });
         continue;
       }
       const { compliant, findings } = evaluate(compiled, { cloud: 'aws', id: arn, type: outcome.resource_type, account: outcome.account, region: outcome.region, tags: outcome.tags });

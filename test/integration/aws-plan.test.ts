@@ -1,6 +1,6 @@
-// Target planning against moto: accounts from AWS Organizations (suspended ones skipped),
-// regions from EC2 DescribeRegions, the fallback list when discovery is denied, and a denied
-// AssumeRole failing the account's plan with a non-retryable AccessDenied.
+// Target planning against moto: accounts from AWS Organizations (suspended ones skipped), requested
+// accounts outside that allowed set refused, regions from EC2 DescribeRegions, the fallback list
+// when discovery is denied, and a denied AssumeRole failing the account's plan with AccessDenied.
 import { CloseAccountCommand, CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,8 +46,18 @@ describe('AWS target planning on moto', () => {
     const { accounts, source } = await plan.planAwsAccounts({});
     expect(source).toBe('organizations');
     expect(accounts).toEqual(['123456789012', created[0]!, created[1]!].sort());
-    expect(await plan.planAwsAccounts({ accounts: ['999999999999'] })).toEqual({ accounts: ['999999999999'], source: 'scope' });
-    expect(await createPlanActivities(clients, { accounts: ['888888888888'] }).planAwsAccounts({})).toEqual({ accounts: ['888888888888'], source: 'config' });
+    expect(await plan.planAwsAccounts({ accounts: [created[1]!] })).toEqual({ accounts: [created[1]!], source: 'scope' });
+    // Accounts outside the organisation, or suspended in it, are refused before any role is assumed.
+    for (const outside of ['999999999999', created[2]!]) {
+      const err = await plan.planAwsAccounts({ accounts: [created[0]!, outside] }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+      expect((err as Error).message).toBe(`account ${outside} is not in the allowed set (3 accounts: the organisation's active accounts); ` +
+        'set SCAN_ACCOUNTS / aws.accounts to change it');
+    }
+    const configured = createPlanActivities(clients, { accounts: ['888888888888'] });
+    expect(await configured.planAwsAccounts({})).toEqual({ accounts: ['888888888888'], source: 'config' });
+    expect(await configured.planAwsAccounts({ accounts: ['888888888888'] })).toEqual({ accounts: ['888888888888'], source: 'scope' });
+    await expect(configured.planAwsAccounts({ accounts: [created[0]!] })).rejects.toThrow(/not in the allowed set \(1 account: SCAN_ACCOUNTS/);
   });
 
   it('discovers regions with DescribeRegions, and falls back to the built-in list when it is denied', async () => {

@@ -9,7 +9,7 @@ import { createLogger } from '../../config/logger.js';
 import { openStore, type StoreHandle } from '../../cli/runtime.js';
 import { scanProgress, startComplianceScan, type StartScanOptions } from '../../mcp-gateway/scan-client.js';
 import type { ComplianceScanResult } from '../../workflows/types.js';
-import { expectedTotals, SEEDED_TYPES, type SeededOrg, type SeededResource } from '../support/aws-seed.js';
+import { DEFAULT_ACCOUNTS, expectedTotals, SEEDED_TYPES, type SeededOrg, type SeededResource } from '../support/aws-seed.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
 
@@ -34,7 +34,8 @@ describe('complianceScan on moto', () => {
 
   beforeAll(async () => {
     // One SDK attempt: injected throttling must be survived by Temporal's retry policy.
-    stack = await startMotoStack({ name: 'scan', workerEnv: { AWS_SDK_MAX_ATTEMPTS: '1' } });
+    // The denied account is in the allowed set: its AssumeRole is tried, and denied by the proxy.
+    stack = await startMotoStack({ name: 'scan', workerEnv: { AWS_SDK_MAX_ATTEMPTS: '1', SCAN_ACCOUNTS: [...DEFAULT_ACCOUNTS, DENIED_ACCOUNT].join(',') } });
     ({ proxy, org, config } = stack);
     store = await openStore(config, createLogger('silent'));
     client = new Client({ connection: await Connection.connect({ address: stack.temporalServer.address }) });

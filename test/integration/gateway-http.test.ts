@@ -284,7 +284,7 @@ describe('HTTP gateway guardrails', () => {
     const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
     const other = await raw(`${baseUrl}/mcp`, { method: 'POST', headers: mcpHeaders({ ...headers, authorization: `Bearer ${OTHER_KEY}` }), body: list });
     expect(other.status).toBe(404);
-    expect(jsonRpcError(other).message).toMatch(/Unknown or expired session/);
+    expect(jsonRpcError(other).message).toMatch(/does not know that MCP session/);
     const same = await raw(`${baseUrl}/mcp`, { method: 'POST', headers: mcpHeaders({ ...headers, authorization: `Bearer ${KEY}` }), body: list });
     expect(same.status).toBe(200);
     expect(same.body).toContain('get_tagging_policy');

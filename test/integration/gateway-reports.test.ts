@@ -306,7 +306,7 @@ describe.each(backends)('reporting tools on $kind', (backend) => {
       const allowed = s.recommendations.find((r: { category: string }) => r.category === 'allowed_values');
       expect(allowed.message).toContain('Allowed values: production, staging');
       expect(allowed.message).toContain('"Production" → "production"');
-      expect(s.recommendations.find((r: { category: string }) => r.category === 'missing_tag').message).toContain('"CostCenter" is absent on 80');
+      expect(s.recommendations.find((r: { category: string }) => r.category === 'missing_tag').message).toContain('"CostCenter" is missing on 80');
 
       const report = JSON.parse(s.report);
       const byType = Object.fromEntries(report.by_resource_type.map((b: { key: string }) => [b.key, b]));
@@ -319,13 +319,14 @@ describe.each(backends)('reporting tools on $kind', (backend) => {
       const byAccount = Object.fromEntries(report.by_account.map((b: { key: string }) => [b.key, b]));
       expect(byAccount[A2]).toMatchObject({ total: count((r) => r.account === A2), compliant: count((r) => r.account === A2 && r.compliant) });
       expect(report.by_region.map((b: { key: string }) => b.key).sort()).toEqual(['eu-west-1', 'us-east-1']);
-      expect(text).toContain(`Compliance ${(Math.floor(81 / 201 * 10000) / 100).toFixed(2)}%: 81 of 201`);
+      // 81 / 201 = 0.40299: rounded to 40.3%, not truncated to 40.29%.
+      expect(text).toContain('Compliance 40.3%: 81 of 201');
       expect(text).toContain('Warning: data quality is partial');
     });
 
     it('renders markdown, csv and html with the same figures', async () => {
       const client = await connect();
-      const pct = `${(Math.floor(81 / 201 * 10000) / 100).toFixed(2)}%`;
+      const pct = '40.3%';
       const md = (await call(client, 'generate_compliance_report', { ...ESTATE_ARGS, format: 'markdown' })).structured.report as string;
       expect(md).toContain(`| Compliance score | **${pct}** |`);
       expect(md).toContain('| 1 | CostCenter | missing_required_tag | error | 80 | 80 | $800.00 |');

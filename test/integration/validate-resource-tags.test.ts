@@ -23,6 +23,8 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
 
 const DENIED_ACCOUNT = '222222222222';
+/** The denied account is allowed (so its AssumeRole is tried) and denied throughout: no test may cache a session for it. */
+const DENY_ASSUME = { name: 'assume-denied', service: 'sts', body: `RoleArn=arn%3Aaws%3Aiam%3A%3A${DENIED_ACCOUNT}`, fault: { kind: 'deny' as const } };
 const ACCESS_KEY = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/;
 
 interface Item {
@@ -56,7 +58,7 @@ describe('validate_resource_tags on moto', () => {
   beforeAll(async () => {
     [moto, database] = await Promise.all([startMoto(), createTestDatabase()]);
     org = await seedOrg(moto.endpoint);
-    proxy = await startFaultProxy(moto.endpoint, []);
+    proxy = await startFaultProxy(moto.endpoint, [DENY_ASSUME]);
     // The SDK's default chain is how the gateway finds its home account's credentials.
     process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
@@ -66,7 +68,8 @@ describe('validate_resource_tags on moto', () => {
     const config = configSchema.parse({
       policy: { path: path.join(REPO_ROOT, SCAN_POLICY_PATH) },
       database: { url: database.url },
-      aws: { endpoint: proxy.endpoint, crossAccountRoleName: DEFAULT_ROLE_NAME },
+      // moto has no organisation holding the seeded accounts: they, and the denied one, are the allowed set.
+      aws: { endpoint: proxy.endpoint, crossAccountRoleName: DEFAULT_ROLE_NAME, accounts: [...org.accounts, DENIED_ACCOUNT] },
       logLevel: 'silent',
     });
     aws = new AwsClients({
@@ -96,7 +99,7 @@ describe('validate_resource_tags on moto', () => {
     await database?.drop();
   });
 
-  afterEach(() => proxy.setRules([]));
+  afterEach(() => proxy.setRules([DENY_ASSUME]));
 
   async function call(args: Record<string, unknown>): Promise<CallToolResult> {
     const reply = await mcp.callTool({ name: 'validate_resource_tags', arguments: args }) as CallToolResult;
@@ -165,7 +168,6 @@ describe('validate_resource_tags on moto', () => {
   });
 
   it('turns a malformed ARN, a missing bucket and a denied account into per-item errors and checks the rest', async () => {
-    proxy.setRules([{ name: 'assume-denied', service: 'sts', body: `RoleArn=arn%3Aaws%3Aiam%3A%3A${DENIED_ACCOUNT}`, fault: { kind: 'deny' } }]);
     const good = sample().filter((r) => r.type !== 'ec2:volume').slice(0, 12);
     const malformed = 'arn:aws:ec2:us-east-1:123456789012';
     const notAnArn = 'i-0123456789abcdef0';
@@ -202,6 +204,38 @@ describe('validate_resource_tags on moto', () => {
     expect(none.isError).toBe(true);
     const azure = await call({ resource_arns: [arns[0]], cloud_provider: 'azure' });
     expect(azure.isError).toBe(true);
+  });
+
+  it('refuses an ARN or a bucket account outside the allowed set, before any role is assumed into it', async () => {
+    const FOREIGN = '999999999999';
+    // A zero delay only counts: an AssumeRole into the foreign account would show up here.
+    proxy.setRules([DENY_ASSUME, { name: 'assume-foreign', service: 'sts', body: `RoleArn=arn%3Aaws%3Aiam%3A%3A${FOREIGN}`, fault: { kind: 'delay', ms: 0 } }]);
+    const good = org.resources.find((r) => r.type === 'ec2:instance')!;
+    const foreignArn = `arn:aws:ec2:us-east-1:${FOREIGN}:instance/i-0123456789abcdef0`;
+    const byArn = await call({ resource_arns: [good.arn, foreignArn] });
+    expect(byArn.isError).toBe(true);
+    expect((byArn.content[0] as { text: string }).text)
+      .toMatch(new RegExp(`account ${FOREIGN} is not in the allowed set \\(3 accounts: SCAN_ACCOUNTS / aws.accounts\\); set SCAN_ACCOUNTS / aws.accounts to change it`));
+    const byBucketAccount = await call({ resource_arns: ['arn:aws:s3:::some-bucket'], bucket_accounts: [FOREIGN] });
+    expect(byBucketAccount.isError).toBe(true);
+    expect((byBucketAccount.content[0] as { text: string }).text).toMatch(`account ${FOREIGN} is not in the allowed set`);
+    expect(proxy.stats.injected['assume-foreign']).toBeUndefined();
+  });
+
+  it('answers a made-up region in our own words and refuses a region that is no region name', async () => {
+    // moto answers an unknown region with an HTML 500: the SDK's text for it used to be the reply.
+    const fake = `arn:aws:ec2:zz-fake-9:${MANAGEMENT_ACCOUNT}:instance/i-0123456789abcdef0`;
+    const notARegion = `arn:aws:ec2:us_east_1:${MANAGEMENT_ACCOUNT}:instance/i-0123456789abcdef0`;
+    const good = org.resources.find((r) => r.type === 'ec2:instance' && r.account === MANAGEMENT_ACCOUNT)!;
+    const reply = await validate([fake, notARegion, good.arn]);
+    expect(reply.results.map((r) => r.arn)).toEqual([good.arn]);
+    expect(reply.errors).toEqual([
+      { arn: fake, error: `account ${MANAGEMENT_ACCOUNT}: UnexpectedResponse: unexpected response from AWS tag:GetResources in zz-fake-9 (HTTP 500)` },
+      { arn: notARegion, error: 'the ARN\'s region "us_east_1" is not an AWS region name such as us-east-1' },
+    ]);
+    const text = JSON.stringify(reply);
+    expect(text).not.toMatch(/Deserialization|\$response|doctype/i);
+    expect(text).not.toContain(new URL(proxy.endpoint).host);
   });
 
   it('never leaks a principal ARN or an access key in any reply', () => {

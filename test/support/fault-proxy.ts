@@ -13,7 +13,9 @@ export type Fault =
   /** Every matching request gets the service's access denied error. */
   | { kind: 'deny' }
   /** Every matching request is held for `ms`, then forwarded (makes a scan last long enough to interrupt). */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** Every matching request's body has `from` replaced by `to`, then is forwarded (e.g. AssumeRole into another account). */
+  | { kind: 'rewrite'; from: string; to: string };
 
 export interface FaultRule {
   /** Key in stats.injected; defaults to `<service or *>:<kind>`. */
@@ -64,7 +66,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+    let body = await readBody(req);
     const signed = credentialScope(req.headers, req.url ?? '/');
     const xAmzTarget = header(req.headers, 'x-amz-target');
     const text = body.toString('utf8');
@@ -83,6 +85,8 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
         stats.injected[key] = (stats.injected[key] ?? 0) + 1;
         if (fault.kind === 'delay') {
           await sleep(fault.ms);
+        } else if (fault.kind === 'rewrite') {
+          body = Buffer.from(text.split(fault.from).join(fault.to), 'utf8');
         } else {
           const action = xAmzTarget?.split('.').pop() ?? new URLSearchParams(text).get('Action') ?? 'request';
           sendFault(res, fault, signed.service ?? '', action, req.headers);

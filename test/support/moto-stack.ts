@@ -50,12 +50,15 @@ export async function startMotoStack(opts: MotoStackOptions): Promise<MotoStack>
     AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
     AWS_REGION: 'us-east-1',
+    // moto has no organisation holding the seeded accounts: name them as the allowed set.
+    SCAN_ACCOUNTS: org.accounts.join(','),
     ...opts.workerEnv,
   };
   const config = configSchema.parse({
     temporal: { address: env.TEMPORAL_ADDRESS, taskQueue: env.TEMPORAL_TASK_QUEUE },
     database: { url: database.url },
     policy: { path: env.POLICY_PATH },
+    aws: { accounts: env.SCAN_ACCOUNTS!.split(',') },
     logLevel: 'silent',
     ...opts.config,
   });

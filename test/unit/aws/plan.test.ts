@@ -60,4 +60,9 @@ describe('ARNs and type filters', () => {
     expect(typeSelected('ec2:volume', ['ec2:instance'])).toBe(false);
     expect(typeSelected('rds:db', ['all'])).toBe(true);
   });
+  it('limits the once-per-account S3 listing to regions chosen by the scope or config', () => {
+    const s3 = (onlyThese: boolean) => planShards(['eu-west-1', 'us-east-1'], ['s3:bucket'], onlyThese).map((s) => s.source);
+    expect(s3(true)).toEqual([{ kind: 'service', resourceType: 's3:bucket', regions: ['eu-west-1', 'us-east-1'] }]);
+    expect(s3(false)).toEqual([{ kind: 'service', resourceType: 's3:bucket' }]);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { complianceScore, evaluate, summarise } from '../../../core/compliance/index.js';
+import { complianceScore, evaluate, scanScore, summarise } from '../../../core/compliance/index.js';
 import { aCompiledPolicy, aResource, aRule } from '../builders.js';
 
 describe('complianceScore', () => {
@@ -13,14 +13,31 @@ describe('complianceScore', () => {
     expect(complianceScore(0, 0)).toBe(1);
   });
 
-  it('keeps 4 decimals and rounds down, so it never shows 1 unless all are compliant', () => {
-    expect(complianceScore(2, 3)).toBe(0.6666);
+  it('keeps 4 decimals rounded to nearest, so 0.35799 is 0.358, not 0.3579', () => {
+    expect(complianceScore(35_799, 100_000)).toBe(0.358);
+    expect(complianceScore(2, 3)).toBe(0.6667);
+    expect(complianceScore(1, 3)).toBe(0.3333);
+  });
+
+  it('never shows 1 unless all are compliant, nor 0 unless none is', () => {
     expect(complianceScore(99_999, 100_000)).toBe(0.9999);
     expect(complianceScore(999_999, 1_000_000)).toBe(0.9999);
+    expect(complianceScore(1, 1_000_000)).toBe(0.0001);
   });
 
   it.each([[5, 4], [-1, 3], [1.5, 3], [1, Number.NaN]])('rejects %s of %s', (compliant, total) => {
     expect(() => complianceScore(compliant, total)).toThrow(RangeError);
+  });
+});
+
+describe('scanScore', () => {
+  it('is no score at all when the scan saw no resources', () => {
+    expect(scanScore(0, 0)).toBeNull();
+  });
+
+  it('is the rounded compliance score otherwise', () => {
+    expect(scanScore(35_799, 100_000)).toBe(0.358);
+    expect(scanScore(4, 4)).toBe(1);
   });
 });
 

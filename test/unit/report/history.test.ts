@@ -59,7 +59,7 @@ describe('groupSnapshots', () => {
       aSnapshot('2026-02-10T00:00:00Z', 9, 10, { score: 0.9 }),
       aSnapshot('2025-12-10T00:00:00Z', 2, 3),
     ], 'month');
-    expect(points.map((p) => [p.period, p.compliance_score])).toEqual([['2025-12', 0.6666], ['2026-02', 0.9]]);
+    expect(points.map((p) => [p.period, p.compliance_score])).toEqual([['2025-12', 0.6667], ['2026-02', 0.9]]);
   });
 
   it('breaks a tie on finish time by scan id, so the result does not depend on input order', () => {

@@ -117,7 +117,7 @@ describe('recommend', () => {
     const recs = messages(aReportInput());
     const missing = recs.filter((r) => r.category === 'missing_tag');
     expect(missing[0]).toMatchObject({ priority: 'high' });
-    expect(missing[0]!.message).toContain('"CostCenter" is absent on 5 resources (25% of the scope');
+    expect(missing[0]!.message).toContain('"CostCenter" is missing on 5 resources (25% of the scope');
     expect(missing[1]!.message).toContain('"Owner"');
   });
 
@@ -174,6 +174,17 @@ describe('recommend', () => {
       byResourceType: [], byAccount: [], byRegion: [], violations: [],
     }));
     expect(recs.map((r) => r.category)).toEqual(['scope']);
+  });
+
+  it('gives no score, not 100%, when the scan saw no resource', () => {
+    const empty = report(aReportInput({
+      counts: { total: 0, compliant: 0, neverTagged: 0, missingRequired: 0, findings: 0, resourcesWithCost: 0, totalCost: null, nonCompliantCost: null },
+      byResourceType: [], byAccount: [], byRegion: [], violations: [],
+    }));
+    expect(empty.summary.compliance_score).toBeNull();
+    const markdown = renderReport(empty, 'markdown');
+    expect(markdown).toContain('no score');
+    expect(markdown).not.toContain('100%');
   });
 });
 

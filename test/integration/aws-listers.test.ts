@@ -1,0 +1,83 @@
+// Creation dates from the service list APIs, against moto seeded through the SDK: DynamoDB tables
+// get theirs from DescribeTable (ListTables names only), Lambda has none and says so.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClients } from '../../activities/aws/clients.js';
+import { toActivityFailure } from '../../activities/aws/errors.js';
+import { LISTERS, type ListContext } from '../../activities/aws/listers.js';
+import type { ListedType } from '../../core/aws/resource-types.js';
+import { resourceAge } from '../../core/report/index.js';
+import type { Resource } from '../../core/resource.js';
+import { DEFAULT_ROLE_NAME, MANAGEMENT_ACCOUNT, seedOrg, type SeededOrg } from '../support/aws-seed.js';
+import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
+
+const REGION = 'eu-west-1';
+
+describe('service listers on moto', () => {
+  let moto: MotoServer;
+  let org: SeededOrg;
+  let clients: AwsClients;
+  const env = { ...process.env };
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    org = await seedOrg(moto.endpoint, { accounts: [MANAGEMENT_ACCOUNT], regions: [REGION] });
+    // The default chain is how the clients find the management account's credentials.
+    process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    clients = new AwsClients({ endpoint: moto.endpoint, roleName: DEFAULT_ROLE_NAME, sessionDurationSeconds: 900, maxAttempts: 1 });
+  });
+
+  afterAll(async () => {
+    process.env = env;
+    clients?.destroy();
+    await moto?.stop();
+  });
+
+  async function listAll(type: ListedType, region = REGION): Promise<Resource[]> {
+    const ctx: ListContext = { clients, accountId: MANAGEMENT_ACCOUNT, region };
+    const out: Resource[] = [];
+    let token: string | undefined;
+    do {
+      const page = await LISTERS[type](ctx, token);
+      out.push(...page.resources);
+      token = page.next;
+    } while (token);
+    return out;
+  }
+
+  it('dates every DynamoDB table from DescribeTable, so its age is known', async () => {
+    const seeded = org.resources.filter((r) => r.type === 'dynamodb:table');
+    expect(seeded.length).toBeGreaterThan(0);
+    const tables = await listAll('dynamodb:table');
+    expect(tables.map((t) => t.id).sort()).toEqual(seeded.map((r) => r.arn).sort());
+    const now = new Date();
+    for (const table of tables) {
+      expect(table.state, table.id).toBe('ACTIVE');
+      expect(Number.isNaN(Date.parse(table.created ?? '')), `${table.id} created ${table.created}`).toBe(false);
+      // Created by the seeder moments ago.
+      expect(resourceAge(table.type, table.created ?? null, now)).toEqual({ age_days: 0 });
+    }
+    // Tags still merge by ARN alongside the describe calls.
+    for (const r of seeded) expect(tables.find((t) => t.id === r.arn)!.tags).toEqual(r.tags);
+  });
+
+  it('records no creation date for Lambda functions, and the age says why', async () => {
+    const functions = await listAll('lambda:function');
+    expect(functions.length).toBe(org.resources.filter((r) => r.type === 'lambda:function').length);
+    for (const fn of functions) {
+      expect(fn.created).toBeUndefined();
+      expect(resourceAge(fn.type, null, new Date())).toEqual({ age_days: null, age_note: 'Lambda does not report a creation date' });
+    }
+  });
+
+  it('fails a shard in a made-up region with our words, naming the call, not the endpoint', async () => {
+    // What the shard activity records in scan_failures: its target, the type, our message.
+    const err = await listAll('dynamodb:table', 'zz-fake-9').catch((e: unknown) => e);
+    const failure = toActivityFailure(err, `${MANAGEMENT_ACCOUNT}/zz-fake-9/dynamodb:table`);
+    expect(failure.message).toBe(`${MANAGEMENT_ACCOUNT}/zz-fake-9/dynamodb:table: UnexpectedResponse: ` +
+      'unexpected response from AWS dynamodb:ListTables in zz-fake-9 (HTTP 500)');
+    expect(failure.message).not.toContain(new URL(moto.endpoint).host);
+  });
+});
