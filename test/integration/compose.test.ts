@@ -289,7 +289,9 @@ describe('docker-compose.yml: the processes of the design', () => {
   });
 
   it('keeps PostgreSQL in a named volume and reports its health', () => {
-    for (const [name, s] of services.filter(([, s]) => /^postgres:/.test(s.image ?? ''))) {
+    const postgres = services.filter(([, s]) => /^postgres:/.test(s.image ?? ''));
+    expect(postgres.length, 'PostgreSQL services').toBeGreaterThan(0);
+    for (const [name, s] of postgres) {
       const data = volumes(s).find((v) => v.target === '/var/lib/postgresql/data');
       expect(data?.source, `${name}: volume at /var/lib/postgresql/data`).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
       expect(Object.keys(compose.volumes ?? {})).toContain(data!.source);
@@ -322,6 +324,7 @@ describe('docker-compose.yml: the processes of the design', () => {
 
   it('gives the workers the same Temporal and database settings as the gateway', () => {
     const gatewayEnv = env(service('gateway'));
+    expect(workerServices.length, 'worker services').toBeGreaterThan(0);
     for (const [name, s] of workerServices) {
       const e = env(s);
       for (const key of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DATABASE_URL']) expect(e[key], `${name}.${key}`).toBe(gatewayEnv[key]);
@@ -358,13 +361,9 @@ describe('docker-compose.yml: the processes of the design', () => {
   });
 
   it('mounts only files that exist, including the dynamic config Temporal is told to read', () => {
-    for (const [name, s] of services) {
-      for (const v of volumes(s)) {
-        if (v.source?.startsWith('.') || v.source?.startsWith('/')) {
-          expect(existsSync(path.resolve(ROOT, v.source)), `${name}: ${v.source}`).toBe(true);
-        }
-      }
-    }
+    const bindMounts = services.flatMap(([name, s]) => volumes(s).filter((v) => v.source?.startsWith('.') || v.source?.startsWith('/')).map((v) => [name, v] as const));
+    expect(bindMounts.length, 'bind mounts of repository files').toBeGreaterThan(0);
+    for (const [name, v] of bindMounts) expect(existsSync(path.resolve(ROOT, v.source!)), `${name}: ${v.source}`).toBe(true);
     const temporal = service(temporalName!);
     const file = env(temporal).DYNAMIC_CONFIG_FILE_PATH;
     if (file) {

@@ -44,9 +44,10 @@ describe('the peer policy file', () => {
     expect(parsePolicy(JSON.parse(JSON.stringify(once)))).toEqual(once);
   });
 
-  it('has a fixture copy identical to the shared reference', () => {
-    const shared = path.resolve(repoRoot, '../shared/reference/peer_tagging_policy.json');
-    if (!existsSync(shared)) return;
+  // The shared reference sits beside the repository in the team's checkout and in CI; a clone
+  // elsewhere shows this as skipped rather than passing without an assertion.
+  const shared = path.resolve(repoRoot, '../shared/reference/peer_tagging_policy.json');
+  it.skipIf(!existsSync(shared))('has a fixture copy identical to the shared reference', () => {
     expect(readFileSync(path.join(repoRoot, 'test/fixtures/peer_tagging_policy.json'), 'utf8')).toBe(readFileSync(shared, 'utf8'));
   });
 });
