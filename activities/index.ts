@@ -1,10 +1,10 @@
 // Builds every activity from injected dependencies; tests pass real local ones.
 import type { Store } from '../store/index.js';
-import type { AwsClients } from './aws/clients.js';
+import type { AwsClients } from '../cloud/aws/clients.js';
 import { createPlanActivities, type AwsPlanDefaults } from './aws/plan.js';
 import { createShardActivity } from './aws/shard.js';
 import { createInventoryActivities } from './inventory.js';
-import { CompiledPolicyCache } from './policy-source.js';
+import { CompiledPolicyCache } from '../store/policy-file.js';
 import { createScanActivities } from './scans.js';
 
 export interface ActivityDeps {

@@ -5,9 +5,10 @@ import { heartbeat } from '@temporalio/activity';
 import { evaluate } from '../core/compliance/index.js';
 import { InventoryError, parseInventory } from '../core/inventory.js';
 import type { Resource } from '../core/resource.js';
-import type { ScanResourceRow, Store } from '../store/index.js';
+import type { ScanResourceRow, ShardCounts } from '../core/scan.js';
+import type { Store } from '../store/index.js';
 import { invalidInput, notFound } from './errors.js';
-import type { CompiledPolicyCache } from './policy-source.js';
+import type { CompiledPolicyCache } from '../store/policy-file.js';
 
 export const UPSERT_BATCH = 1000;
 
@@ -15,11 +16,6 @@ export interface EvaluateInventoryFileInput {
   scanId: string;
   inventoryPath: string;
   policyVersionId: number;
-}
-
-export interface ShardSummary {
-  resources: number;
-  compliant: number;
 }
 
 export async function readInventory(path: string): Promise<Resource[]> {
@@ -40,7 +36,7 @@ export async function readInventory(path: string): Promise<Resource[]> {
 
 export function createInventoryActivities(store: Store, policies: CompiledPolicyCache) {
   return {
-    async evaluateInventoryFile(input: EvaluateInventoryFileInput): Promise<ShardSummary> {
+    async evaluateInventoryFile(input: EvaluateInventoryFileInput): Promise<ShardCounts> {
       const compiled = await policies.get(input.policyVersionId);
       if (!compiled) throw notFound(`policy version ${input.policyVersionId} does not exist`);
       const resources = await readInventory(input.inventoryPath);

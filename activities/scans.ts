@@ -1,11 +1,12 @@
 // Scan lifecycle activities: open the scan row, resolve the policy, and close it with
 // totals computed by SQL from what was actually written (so a retried shard can't skew them).
-import type { ScanTotals, ScanTrigger } from '../workflows/types.js';
-import type { DataQuality, ScanFailure, Store } from '../store/index.js';
+import type { DataQuality, ScanFailure, ScanTotals, ScanTrigger } from '../core/scan.js';
+import type { Store } from '../store/index.js';
+import type { CloudCalls } from '../core/cloud-calls.js';
 import { complianceScore } from '../core/compliance/index.js';
 import { PolicyValidationError } from '../core/policy/index.js';
 import { policyInvalid } from './errors.js';
-import { loadPolicyFile } from './policy-source.js';
+import { loadPolicyFile } from '../store/policy-file.js';
 
 export interface OpenScanInput {
   scanId: string;
@@ -21,6 +22,8 @@ export interface CompleteScanInput {
   scanId: string;
   status: 'completed' | 'failed' | 'cancelled';
   dataQuality: DataQuality;
+  /** Cloud API calls the scan's shards made, per API; stored with the scan. */
+  cloudCalls?: CloudCalls;
 }
 
 export function createScanActivities(store: Store, policyPath: string) {
@@ -54,7 +57,7 @@ export function createScanActivities(store: Store, policyPath: string) {
     async completeScan(input: CompleteScanInput): Promise<ScanTotals> {
       const sql = await store.scanTotals(input.scanId);
       const totals: ScanTotals = { ...sql, score: complianceScore(sql.compliant, sql.total) };
-      await store.completeScan(input.scanId, { status: input.status, totals, dataQuality: input.dataQuality });
+      await store.completeScan(input.scanId, { status: input.status, totals, dataQuality: input.dataQuality, cloudCalls: input.cloudCalls });
       return totals;
     },
   };

@@ -20,6 +20,7 @@ import { classifyServers, runFullScan, WORKER_CODE, WORKER_NODE_OPTIONS, type Fu
 import { Inventory, type InventoryShape } from './scan/inventory.js';
 import { closeAllOnSignal, Teardown } from './scan/teardown.js';
 import { REPO_ROOT } from '../worker/temporal-cli.js';
+import { callsPerThousand, totalCalls, type CloudCalls } from '../core/cloud-calls.js';
 
 const SWEEP = [100_000, 200_000, 500_000, 1_000_000];
 // The SDK's notice about Node 20 support, printed by this process and the worker: not a figure.
@@ -50,6 +51,14 @@ const machine = (): [string, string][] => [
   ['node', process.version],
   ['cpu', `${os.cpus()[0]?.model ?? 'unknown'} x ${os.cpus().length}`],
 ];
+
+/** `1,234 calls, 5.6 per 1,000 resources (tagging:GetResources 1,200, sts:AssumeRole 10, ...)`, from the scan row. */
+function formatCalls(calls: CloudCalls | null, resources: number): string {
+  if (!calls) return 'not recorded';
+  const per = callsPerThousand(calls, resources);
+  const byApi = Object.entries(calls).sort(([, a], [, b]) => b - a).map(([api, n]) => `${api} ${fmt(n)}`).join(', ');
+  return `${fmt(totalCalls(calls))} calls, ${per ?? 'n/a'} per 1,000 resources  (${byApi})`;
+}
 
 function printRows(rows: [string, string][]): void {
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -116,6 +125,7 @@ async function compare(): Promise<string[]> {
         ['full scan phases', `planning ${full.phases.planning.toFixed(2)} s, accounts ${full.phases.accounts.toFixed(2)} s, ` +
           `closing ${full.phases.closing.toFixed(2)} s (from the workflow history)`],
         ['full scan CPU s', `${formatCpu(full.cpu)}  (${os.cpus().length} cores)`],
+        ['cloud calls', formatCalls(full.cloudCalls, full.result.totals.total)],
         ['worker threads', formatCpu(full.workerThreads)],
         ['worker peak RSS', `${mib(full.peakKiB)}  (VmRSS every 100 ms during the scan; target <= 300 MB)`],
         ['worker flags', WORKER_NODE_OPTIONS || '(none)'],

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE_DIRS = ['cli', 'config', 'core', 'workflows', 'activities', 'store', 'worker', 'mcp-gateway'];
+const SOURCE_DIRS = ['cli', 'client', 'config', 'core', 'workflows', 'activities', 'cloud', 'store', 'worker', 'mcp-gateway'];
 
 function newestSourceMs(dir) {
   let newest = 0;

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../config/logger.js';
-import { createGatewayAws } from '../mcp-gateway/aws.js';
+import { awsClientsFrom } from '../cloud/aws/clients.js';
 import { resolveAuthMode } from '../mcp-gateway/auth.js';
 import { createHttpGateway } from '../mcp-gateway/http.js';
 import { serveStdio } from '../mcp-gateway/stdio.js';
@@ -10,6 +10,7 @@ import { createWorker, describeWorker, requestWorkerShutdown, SHUTDOWN_DEADLINE_
 import { writeWorkflowBundle } from '../worker/workflow-bundle.js';
 import { printBanner } from './banner.js';
 import { runEvaluate } from './evaluate.js';
+import { parseScanArgs, runScan } from './scan.js';
 import { Lifecycle } from './lifecycle.js';
 import { connectTemporal, openStore } from './runtime.js';
 
@@ -19,7 +20,9 @@ const USAGE = `usage: finops-tag-compliance <command>
   http               the HTTP gateway only
   stdio [--worker]   the MCP gateway over stdio; runs a worker too with the embedded store or --worker
   evaluate FILE [--snapshot]
-                     evaluate an inventory JSON file through the evaluateInventory workflow`;
+                     evaluate an inventory JSON file through the evaluateInventory workflow
+  scan --resource-types T,... [--accounts A,...] [--regions R,...] [--wait SECONDS]
+                     start (or join) the compliance scan of a scope; prints its id and progress or result`;
 
 /**
  * Runs the pieces a command needs. Every exit path (signal, failed startup, transport closed,
@@ -49,12 +52,14 @@ async function startStack(config: Config, logger: Logger, opts: { transport: 'ht
   lifecycle.add(temporal.devServer ? 'temporal connection and dev server' : 'temporal connection', temporal.close);
   const store = await openStore(config, logger);
   lifecycle.add('store', store.close);
-  const gatewayAws = createGatewayAws(config);
-  lifecycle.add('gateway aws clients', async () => gatewayAws.destroy());
-  const deps = { config, store: store.store, temporal: temporal.client, logger, aws: gatewayAws };
+  // One set of AWS clients per process, for the gateway's live reads and the worker's shards;
+  // stopped after both (the lifecycle runs in reverse), closing their sockets.
+  const aws = awsClientsFrom(config);
+  lifecycle.add('aws clients', async () => aws.destroy());
+  const deps = { config, store: store.store, temporal: temporal.client, logger, aws };
 
   if (opts.worker) {
-    const { worker, connection, aws } = await createWorker({ config, address: temporal.address, store: store.store, logger });
+    const { worker, connection } = await createWorker({ config, address: temporal.address, store: store.store, logger, aws });
     const running = worker.run();
     let failedWhileRunning = false;
     running.catch((err: unknown) => {
@@ -69,7 +74,6 @@ async function startStack(config: Config, logger: Logger, opts: { transport: 'ht
       // gone, so finished activities cannot be reported); they time out and are retried.
       const drained = await running.then(() => true, () => false);
       await connection.close();
-      aws.destroy();
       if (!drained && !failedWhileRunning) throw new Error(`the worker did not drain within its grace period (${config.temporal.workerShutdownGraceSeconds} s) and was stopped; Temporal retries its activities once their heartbeat times out`);
     }, {
       begin: () => requestWorkerShutdown(worker), // the grace period starts with the signal, not after the gateway closed
@@ -118,6 +122,8 @@ export async function main(argv: string[]): Promise<void> {
       if (!file) throw new Error('evaluate needs an inventory file: finops-tag-compliance evaluate FILE');
       return runEvaluate(config, path.resolve(file), rest.includes('--snapshot'));
     }
+    case 'scan':
+      return runScan(config, parseScanArgs(rest));
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
       process.exitCode = 2;

@@ -36,7 +36,8 @@ export const ENV_KEYS: Record<string, string> = {
   SCAN_REGIONS: 'aws.regions', // comma-separated
   AWS_SESSION_DURATION_SECONDS: 'aws.sessionDurationSeconds',
   MAX_PARALLEL_ACCOUNTS: 'aws.maxParallelAccounts',
-  MAX_CONCURRENT_REGIONS: 'aws.maxConcurrentRegions',
+  MAX_CONCURRENT_REGIONS: 'aws.maxConcurrentShards', // old name; MAX_CONCURRENT_SHARDS wins when both are set
+  MAX_CONCURRENT_SHARDS: 'aws.maxConcurrentShards',
   AWS_ENDPOINT_URL: 'aws.endpoint',
   CACHE_TTL_SECONDS: 'gateway.cacheTtlSeconds',
   PARTIAL_CACHE_TTL_SECONDS: 'gateway.partialCacheTtlSeconds',

@@ -1,6 +1,6 @@
 // The one configuration object every layer receives: a zod schema with defaults.
 import { z } from 'zod';
-import { MAX_ACCOUNTS_PER_CALL, MAX_ARNS_PER_CALL, MAX_REGIONS_PER_CALL } from '../core/limits.js';
+import { DEFAULT_CONCURRENT_SHARDS, MAX_ACCOUNTS_PER_CALL, MAX_ARNS_PER_CALL, MAX_REGIONS_PER_CALL } from '../core/limits.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -13,6 +13,12 @@ const flag = z.preprocess((v) => {
   const s = v.trim().toLowerCase();
   return ['true', '1', 'yes', 'on'].includes(s) ? true : ['false', '0', 'no', 'off', ''].includes(s) ? false : v;
 }, z.boolean());
+/** `aws.maxConcurrentRegions` is the old name of `aws.maxConcurrentShards` (it always limited shards). */
+const awsAliases = (v: unknown): unknown => {
+  if (typeof v !== 'object' || v === null || !('maxConcurrentRegions' in v)) return v;
+  const { maxConcurrentRegions, ...rest } = v as Record<string, unknown>;
+  return { ...rest, maxConcurrentShards: rest.maxConcurrentShards ?? maxConcurrentRegions };
+};
 
 export const configSchema = z.object({
   temporal: z.object({
@@ -85,7 +91,7 @@ export const configSchema = z.object({
     maxRegionsPerCall: z.coerce.number().int().min(1).max(MAX_REGIONS_PER_CALL).default(MAX_REGIONS_PER_CALL),
     maxArnsPerCall: z.coerce.number().int().min(1).max(MAX_ARNS_PER_CALL).default(MAX_ARNS_PER_CALL),
   }).prefault({}),
-  aws: z.object({
+  aws: z.preprocess(awsAliases, z.object({
     /** Role assumed in every member account (not in the management account). */
     crossAccountRoleName: z.string().min(1).max(64).default('OrganizationAccountAccessRole'),
     externalId: z.string().min(2).max(1224).optional(),
@@ -97,14 +103,18 @@ export const configSchema = z.object({
     regions: stringList(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')).optional(),
     sessionDurationSeconds: z.coerce.number().int().min(900).max(43200).default(900),
     maxParallelAccounts: z.coerce.number().int().min(1).max(100).default(5),
-    maxConcurrentRegions: z.coerce.number().int().min(1).max(50).default(5),
+    /**
+     * Shard activities (one source in one account and region) an account scan runs at once. The
+     * worker's own setting applies: it reaches the workflow through the planAccountShards result.
+     */
+    maxConcurrentShards: z.coerce.number().int().min(1).max(50).default(DEFAULT_CONCURRENT_SHARDS),
     /** Endpoint override for every AWS client (moto, LocalStack); AWS_ENDPOINT_URL also works. */
     endpoint: z.string().url().optional(),
     /** SDK attempts per call; throttling beyond them is retried by Temporal with backoff. */
     sdkMaxAttempts: z.coerce.number().int().min(1).max(10).default(3),
     /** Heartbeat timeout of a shard activity: how long a dead worker's shard waits before a retry elsewhere. */
     shardHeartbeatSeconds: z.coerce.number().int().min(3).max(600).default(20),
-  }).prefault({}),
+  })).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -7,3 +7,9 @@ export const MAX_ACCOUNTS_PER_CALL = 1000;
 export const MAX_REGIONS_PER_CALL = 40;
 /** ARNs one validate_resource_tags call may read live. */
 export const MAX_ARNS_PER_CALL = 100;
+
+/**
+ * Shard activities one account scan runs at once, unless the worker's config says otherwise
+ * (aws.maxConcurrentShards). The one default: config and the workflows' fallback both use it.
+ */
+export const DEFAULT_CONCURRENT_SHARDS = 5;

@@ -1,6 +1,7 @@
 // Scan workflow ids that read well in the Temporal UI and make identical requests collide on
 // purpose: scan-<trigger>-<scope hash>-<time bucket>.
 import { createHash } from 'node:crypto';
+import type { ScanTrigger } from './scan.js';
 import { canonicalScope, type ScanScope } from './scope.js';
 
 export function scopeHash(scope: ScanScope): string {
@@ -13,6 +14,6 @@ export function timeBucket(now: Date, bucketSeconds: number): string {
   return floored.toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
 }
 
-export function scanWorkflowId(trigger: 'adhoc' | 'scheduled', scope: ScanScope, now: Date, bucketSeconds = 900): string {
+export function scanWorkflowId(trigger: ScanTrigger, scope: ScanScope, now: Date, bucketSeconds = 900): string {
   return `scan-${trigger}-${scopeHash(scope)}-${timeBucket(now, bucketSeconds)}`;
 }

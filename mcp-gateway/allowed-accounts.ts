@@ -1,8 +1,8 @@
 // The gateway's side of "which accounts a caller may reach": a scope or an ARN list naming an
 // account outside the allowed set is refused before any workflow starts or any role is assumed.
 // The worker's account plan enforces the same set again for callers that bypass the gateway.
-import { resolveAllowedAccounts } from '../activities/aws/accounts.js';
-import type { AwsClients } from '../activities/aws/clients.js';
+import { resolveAllowedAccounts } from '../cloud/aws/accounts.js';
+import type { AwsClients } from '../cloud/aws/clients.js';
 import { accountsOutside, notAllowedMessage, type AllowedAccounts } from '../core/allowed-accounts.js';
 import { parseArn } from '../core/aws/arn.js';
 import type { ScanScope } from '../core/scope.js';

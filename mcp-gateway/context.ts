@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { AwsClients } from '../activities/aws/clients.js';
+import type { AwsClients } from '../cloud/aws/clients.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/index.js';
@@ -13,7 +13,7 @@ export interface GatewayDeps {
   store: Store;
   temporal: Client;
   logger: Logger;
-  /** Live AWS reads from the gateway (validate_resource_tags); scans use the worker's clients. */
+  /** Live AWS reads from the gateway (validate_resource_tags), from awsClientsFrom(config). */
   aws?: AwsClients;
   /** The process-wide memo of cached-result reads (see scan-memo.ts); without it, every read queries. */
   scanMemo?: ScanMemo;

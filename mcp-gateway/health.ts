@@ -1,5 +1,5 @@
 // /health: whether Temporal, the database and the policy source are usable right now.
-import { loadPolicyFile } from '../activities/policy-source.js';
+import { loadPolicyFile } from '../store/policy-file.js';
 import type { GatewayDeps } from './context.js';
 import { publicMessage, redactSecrets } from './errors.js';
 

@@ -1,13 +1,13 @@
 // Live tag reads for validate_resource_tags: ARNs grouped per (account, region) for the Tagging
 // API, S3 buckets one by one after finding their owner account. Each ARN ends as what was read or
 // why it could not be (typed, with no principal ARN or secret in the text), never as a thrown error.
-// Reasons are our own short words (activities/aws/errors.ts); what the SDK said goes to the log.
+// Reasons are our own short words (cloud/aws/errors.ts); what the SDK said goes to the log.
 import { GetBucketLocationCommand, GetBucketTaggingCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AwsClients } from '../activities/aws/clients.js';
-import { awsCall, describeAwsError, redactPrincipal, type AwsSite } from '../activities/aws/errors.js';
-import { mapLimit } from '../activities/aws/map-limit.js';
-import { tagsByArn, tagsOf, type TagMap } from '../activities/aws/tags.js';
+import type { AwsClients } from '../cloud/aws/clients.js';
+import { awsCall, describeAwsError, redactPrincipal, type AwsSite } from '../cloud/aws/errors.js';
+import { mapLimit } from '../cloud/aws/map-limit.js';
+import { tagsByArn, tagsOf, type TagMap } from '../cloud/aws/tags.js';
 import { parseArn, regionOfArn, type ArnParts } from '../core/aws/arn.js';
 import { HOME_REGION } from '../core/aws/resource-types.js';
 import type { ToolContext } from './context.js';

@@ -6,7 +6,7 @@ import type { DataQualitySummary, MissingTarget, ReportScope } from '../core/rep
 import type { ScanRecord } from '../store/index.js';
 import type { ToolResult } from './context.js';
 import { redactSecrets } from './errors.js';
-import type { LiveProgress } from './scan-client.js';
+import type { LiveProgress } from './live-progress.js';
 import { progressText } from './scans.js';
 
 const MAX_MISSING_LISTED = 20;

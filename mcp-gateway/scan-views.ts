@@ -2,18 +2,12 @@
 import { z } from 'zod';
 import { scanScore } from '../core/compliance/index.js';
 import { percent } from '../core/report/format.js';
+import type { ScanTotals } from '../core/scan.js';
 import type { ScanRecord } from '../store/index.js';
 import { dataQualityOf, dataQualitySchema, scanStateShape } from './scan-output.js';
 import { violationSchema } from './violations.js';
 
 const breakdown = z.record(z.string(), z.object({ total: z.number(), compliant: z.number() }));
-
-interface StoredTotals {
-  total?: number; compliant?: number; nonCompliant?: number; score?: number;
-  byResourceType?: Record<string, { total: number; compliant: number }>;
-  byAccount?: Record<string, { total: number; compliant: number }>;
-  byRegion?: Record<string, { total: number; compliant: number }>;
-}
 
 export const scanSummarySchema = z.object({
   scan_id: z.string(),
@@ -32,7 +26,8 @@ export const scanSummarySchema = z.object({
 });
 
 export function summaryView(scan: ScanRecord, cached?: boolean): z.infer<typeof scanSummarySchema> {
-  const totals = (scan.totals ?? {}) as StoredTotals;
+  // Partial: rows written by older versions may lack fields.
+  const totals: Partial<ScanTotals> = scan.totals ?? {};
   return {
     scan_id: scan.workflowId,
     status: scan.status,

@@ -8,11 +8,12 @@ import { scopeHash } from '../core/scan-id.js';
 import { normaliseScope, ScopeError, type ScanScope, type ScopeInput } from '../core/scope.js';
 import type { ScanRecord } from '../store/index.js';
 import type { Config } from '../config/index.js';
-import type { ComplianceScanResult } from '../workflows/types.js';
+import { runningForcedScan, scanHandle, scanProgress, startComplianceScan, type ComplianceScanResult } from '../client/scans.js';
+import { emptyScanProgress } from '../core/scan.js';
 import type { ToolContext } from './context.js';
 import { assertScopeAllowed } from './allowed-accounts.js';
 import { ToolError } from './errors.js';
-import { retryingShards, runningForcedScan, scanProgress, startComplianceScan, type LiveProgress } from './scan-client.js';
+import { retryingShards, type LiveProgress } from './live-progress.js';
 import { bounded, cannotStart, isTemporalUnavailable, QUERY_DEADLINE_MS, RPC_DEADLINE_MS, START_DEADLINE_MS, statusUnknown } from './temporal-reach.js';
 
 const POLL_MS = 500;
@@ -175,7 +176,7 @@ function poll(ctx: ToolContext, workflowId: string, withRetrying: boolean): Prom
 }
 
 async function waitForScan(ctx: ToolContext, workflowId: string, waitSeconds: number, signal: AbortSignal): Promise<ScanOutcome> {
-  const handle = ctx.temporal.workflow.getHandle(workflowId);
+  const handle = scanHandle(ctx.temporal, workflowId);
   const deadline = Date.now() + waitSeconds * 1000;
   let result: ComplianceScanResult | undefined;
   let failure: unknown;
@@ -218,18 +219,10 @@ async function waitForScan(ctx: ToolContext, workflowId: string, waitSeconds: nu
   if (described.status.name === 'RUNNING') {
     // Running, but no worker answered the query yet (starting, busy or replaced): nothing is known
     // beyond what the scan had before any worker reported, which is what the reply says.
-    return { state: 'running', scanId: workflowId, progress: lastProgress ?? notYetReported() };
+    return { state: 'running', scanId: workflowId, progress: lastProgress ?? emptyScanProgress() };
   }
   throw new ToolError(`scan ${workflowId} ended ${described.status.name.toLowerCase()} without a stored result; ` +
     'start it again, or see it in the Temporal Web UI');
-}
-
-/** The progress of a scan no worker has reported on yet: the workflow's own starting state. */
-function notYetReported(): LiveProgress {
-  return {
-    phase: 'planning', accountsTotal: 0, accountsDone: 0, shardsTotal: 0, shardsDone: 0, shardsFailed: 0,
-    resourcesSeen: 0, failures: [], failuresTotal: 0, runningAccounts: [],
-  };
 }
 
 /**

@@ -13,15 +13,13 @@ export { migrate, MigrationChecksumError } from './migrate.js';
 export type { AuditEntry, AuditRecord } from './audit.js';
 export { canonicalJson, policyHash, type NewPolicyVersion, type PolicyVersionRecord } from './policies.js';
 export { encodeScanResourceRows } from './scan-resources-copy.js';
-export type {
-  ListScanResourcesOptions, ScanResourceRecord, ScanResourceRow, ScanResourceTotals,
-} from './scan-resources.js';
-export { failureTarget, type ScanFailure } from './scan-failures.js';
+export type { ListScanResourcesOptions, ScanResourceRecord } from './scan-resources.js';
+export { failureTarget } from './scan-failures.js';
 export type {
   SnapshotRecord, UntaggedQuery, UntaggedResourceRecord, UntaggedTotals,
 } from './reports.js';
 export type {
-  CompleteScan, DataQuality, ListScansOptions, NewScan, ScanRecord, ScanStatus, ScanTrigger, TerminalScanStatus,
+  CompleteScan, ListScansOptions, NewScan, ScanRecord, ScanStatus, TerminalScanStatus,
 } from './scans.js';
 
 export function createStore(db: Db) {

@@ -1,17 +1,10 @@
 // Targets a scan could not read, kept in full (workflow history keeps only a capped list).
 import { jsonParam } from './columns.js';
+import type { ScanFailure } from '../core/scan.js';
 import type { Db } from './db.js';
 
-export interface ScanFailure {
-  account: string;
-  region?: string;
-  resourceType?: string;
-  errorType: string;
-  reason: string;
-}
-
-export function failureTarget(f: Pick<ScanFailure, 'account' | 'region' | 'resourceType'>): string {
-  return [f.account, f.region, f.resourceType].filter(Boolean).join('/');
+export function failureTarget(f: Pick<ScanFailure, 'account' | 'region' | 'resourceType' | 'target'>): string {
+  return f.target ?? [f.account, f.region, f.resourceType].filter(Boolean).join('/');
 }
 
 export function createScanFailureQueries(db: Db) {

@@ -3,7 +3,7 @@
 // the batch is already stored (a retried page, a resource listed twice), the batch is merged
 // through a staging table instead, updating only rows that changed.
 import type { Db } from './db.js';
-import type { ScanResourceRow } from './scan-resources.js';
+import type { ScanResourceRow } from '../core/scan.js';
 
 const DATA_COLUMNS = ['cloud', 'account', 'region', 'resource_type', 'name', 'tags', 'state', 'created_at',
   'compliant', 'violations', 'monthly_cost'] as const;

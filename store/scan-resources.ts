@@ -1,51 +1,14 @@
 // Scan resources: the evaluated resources of a scan, written in idempotent batches by shard
 // activities and read back as keyset pages and SQL aggregates.
 import type { Cloud } from '../core/resource.js';
+import type { ScanCounts, ScanResourceRow } from '../core/scan.js';
 import { isoTimeOrNull, positiveLimit } from './columns.js';
 import type { Db } from './db.js';
 import { encodeScanResourceRows, SCAN_RESOURCE_COLUMNS, writeEncodedScanResources } from './scan-resources-copy.js';
 
-/** One evaluated resource as a shard writes it. */
-export interface ScanResourceRow {
-  resourceId: string;
-  cloud: Cloud;
-  account: string;
-  region: string;
-  /** service:kind */
-  resourceType: string;
-  name?: string | null;
-  tags: Record<string, string>;
-  state?: string | null;
-  /** ISO-8601 creation time of the cloud resource, when known. */
-  createdAt?: string | null;
-  compliant: boolean;
-  violations: unknown[];
-  monthlyCost?: number | null;
-}
-
-export interface ScanResourceRecord {
+/** A stored row read back: the row as written, every optional column present (null when unknown). */
+export interface ScanResourceRecord extends Required<ScanResourceRow> {
   scanId: string;
-  resourceId: string;
-  cloud: Cloud;
-  account: string;
-  region: string;
-  resourceType: string;
-  name: string | null;
-  tags: Record<string, string>;
-  state: string | null;
-  createdAt: string | null;
-  compliant: boolean;
-  violations: unknown[];
-  monthlyCost: number | null;
-}
-
-export interface ScanResourceTotals {
-  total: number;
-  compliant: number;
-  nonCompliant: number;
-  byResourceType: Record<string, { total: number; compliant: number }>;
-  byAccount: Record<string, { total: number; compliant: number }>;
-  byRegion: Record<string, { total: number; compliant: number }>;
 }
 
 export interface ListScanResourcesOptions {
@@ -118,7 +81,7 @@ export function createScanResourceQueries(db: Db) {
     },
 
     /** Aggregates computed by SQL from the rows actually stored, so retried writes cannot skew them. */
-    async scanTotals(scanId: string): Promise<ScanResourceTotals> {
+    async scanTotals(scanId: string): Promise<ScanCounts> {
       const rows = await db.query<{ dim: 'type' | 'account' | 'region' | 'all'; key: string | null; total: number; compliant: number }>(
         `select case when grouping(resource_type) = 0 then 'type' when grouping(account) = 0 then 'account'
                      when grouping(region) = 0 then 'region' else 'all' end as dim,
@@ -126,7 +89,7 @@ export function createScanResourceQueries(db: Db) {
                 count(*) as total, count(*) filter (where compliant) as compliant
          from scan_resources where scan_id = $1
          group by grouping sets ((resource_type), (account), (region), ())`, [scanId]);
-      const totals: ScanResourceTotals = { total: 0, compliant: 0, nonCompliant: 0, byResourceType: {}, byAccount: {}, byRegion: {} };
+      const totals: ScanCounts = { total: 0, compliant: 0, nonCompliant: 0, byResourceType: {}, byAccount: {}, byRegion: {} };
       const byDim = { type: totals.byResourceType, account: totals.byAccount, region: totals.byRegion };
       for (const row of rows) {
         if (row.dim === 'all') {

@@ -1,16 +1,11 @@
 // Scans: one row per compliance scan, from start to its terminal status, totals and data quality.
 import { isoTime, isoTimeOrNull, jsonParam, positiveLimit } from './columns.js';
 import type { Db } from './db.js';
+import type { DataQuality, ScanTotals, ScanTrigger } from '../core/scan.js';
+import type { CloudCalls } from '../core/cloud-calls.js';
 
-export type ScanTrigger = 'adhoc' | 'scheduled';
 export type ScanStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 export type TerminalScanStatus = Exclude<ScanStatus, 'running'>;
-
-/** Whether the scan saw everything it planned to; `missing` lists the targets it could not read. */
-export interface DataQuality {
-  status: 'complete' | 'partial';
-  missing: unknown[];
-}
 
 export interface NewScan {
   id: string;
@@ -32,16 +27,18 @@ export interface ScanRecord {
   status: ScanStatus;
   startedAt: string;
   finishedAt: string | null;
-  totals: Record<string, unknown> | null;
+  totals: ScanTotals | null;
   storeSnapshot: boolean;
   dataQuality: DataQuality | null;
+  /** Cloud API calls the scan made, per API (`s3:ListBuckets` …); null when it made none or predates 0003. */
+  cloudCalls?: CloudCalls | null;
 }
 
 export interface CompleteScan {
   status: TerminalScanStatus;
-  /** Free-form aggregates, e.g. {total, compliant, nonCompliant, score, byResourceType}. */
-  totals: object;
+  totals: ScanTotals;
   dataQuality: DataQuality;
+  cloudCalls?: CloudCalls;
 }
 
 export interface ListScansOptions {
@@ -62,13 +59,14 @@ interface ScanRow {
   status: ScanStatus;
   started_at: Date;
   finished_at: Date | null;
-  totals: Record<string, unknown> | null;
+  totals: ScanTotals | null;
   store_snapshot: boolean;
   data_quality: DataQuality | null;
+  cloud_calls: CloudCalls | null;
 }
 
 const COLUMNS = `id, workflow_id, trigger, scope, scope_hash, policy_version_id, status, started_at, finished_at,
-  totals, store_snapshot, data_quality`;
+  totals, store_snapshot, data_quality, cloud_calls`;
 const MAX_PAGE = 1000;
 
 function toRecord(row: ScanRow): ScanRecord {
@@ -85,6 +83,7 @@ function toRecord(row: ScanRow): ScanRecord {
     totals: row.totals,
     storeSnapshot: row.store_snapshot,
     dataQuality: row.data_quality,
+    cloudCalls: row.cloud_calls,
   };
 }
 
@@ -118,9 +117,9 @@ export function createScanQueries(db: Db) {
      */
     async completeScan(id: string, result: CompleteScan): Promise<{ changed: boolean; scan: ScanRecord | undefined }> {
       const [updated] = await db.query<ScanRow>(
-        `update scans set status = $2, totals = $3::jsonb, data_quality = $4::jsonb, finished_at = now()
+        `update scans set status = $2, totals = $3::jsonb, data_quality = $4::jsonb, cloud_calls = $5::jsonb, finished_at = now()
          where id = $1 and status = 'running' returning ${COLUMNS}`,
-        [id, result.status, jsonParam(result.totals), jsonParam(result.dataQuality)]);
+        [id, result.status, jsonParam(result.totals), jsonParam(result.dataQuality), result.cloudCalls ? jsonParam(result.cloudCalls) : null]);
       if (updated) return { changed: true, scan: toRecord(updated) };
       return { changed: false, scan: await getScan(id) };
     },

@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
 import { createActivities } from '../activities/index.js';
 import { buildWorkflowBundle } from './workflow-bundle.js';
-import { AwsClients } from '../activities/aws/clients.js';
+import { awsClientsFrom, type AwsClients } from '../cloud/aws/clients.js';
 import type { Store } from '../store/index.js';
 
 /** How long after the grace period the SDK stops waiting for activities that ignore cancellation. */
@@ -37,15 +37,14 @@ export interface WorkerDeps {
   address: string;
   store: Store;
   logger: Logger;
+  /** The process's AWS clients (its owner destroys them); else the worker builds its own from config. */
+  aws?: AwsClients;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection; aws: AwsClients }> {
   installRuntime(deps.logger);
   const { aws } = deps.config;
-  const clients = new AwsClients({
-    endpoint: aws.endpoint, roleName: aws.crossAccountRoleName, externalId: aws.externalId,
-    sessionDurationSeconds: aws.sessionDurationSeconds, managementAccountId: aws.managementAccountId, maxAttempts: aws.sdkMaxAttempts,
-  });
+  const clients = deps.aws ?? awsClientsFrom(deps.config);
   const connection = await NativeConnection.connect({ address: deps.address });
   const bundle = await buildWorkflowBundle();
   const worker = await Worker.create({
@@ -59,7 +58,7 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     shutdownForceTime: deps.config.temporal.workerShutdownGraceSeconds * 1000 + SDK_FORCE_AFTER_GRACE_MS,
     activities: createActivities({
       store: deps.store, policyPath: deps.config.policy.path, aws: clients,
-      awsDefaults: { accounts: aws.accounts, regions: aws.regions },
+      awsDefaults: { accounts: aws.accounts, regions: aws.regions, maxConcurrentShards: aws.maxConcurrentShards },
     }),
   });
   await rm(path.dirname(bundle), { recursive: true, force: true });

@@ -1,14 +1,16 @@
 // accountScan: one AWS account of a compliance scan. Plans region x resource-type shards and
 // runs them as activities with bounded concurrency; a shard that fails for good is recorded,
 // not fatal, so the scan reports partial data instead of nothing.
-import { CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { shardLabel } from '../core/aws/shards.js';
+import { addCalls } from '../core/cloud-calls.js';
+import { DEFAULT_CONCURRENT_SHARDS } from '../core/limits.js';
+import type { AccountProgress, ScanFailure } from '../core/scan.js';
+import { accountProgressQuery } from './definitions.js';
 import { NON_RETRYABLE, failureOf } from './failures.js';
 import { forEachBounded } from './limits.js';
-import type { AccountProgress, AccountScanInput, AccountScanResult, ShardFailure } from './types.js';
-
-export const accountProgressQuery = defineQuery<AccountProgress>('progress');
+import type { AccountScanInput, AccountScanResult } from './types.js';
 
 const { planAccountShards } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -32,9 +34,9 @@ function shardOptions(heartbeatSeconds: number): ActivityOptions {
 }
 
 export async function accountScan(input: AccountScanInput): Promise<AccountScanResult> {
-  const progress: AccountProgress = { accountId: input.accountId, shardsTotal: 0, shardsDone: 0, shardsFailed: 0, resourcesSeen: 0, compliant: 0 };
+  const progress: AccountProgress = { accountId: input.accountId, shardsTotal: 0, shardsDone: 0, shardsFailed: 0, resourcesSeen: 0, compliant: 0, calls: {} };
   setHandler(accountProgressQuery, () => progress);
-  const failures: ShardFailure[] = [];
+  const failures: ScanFailure[] = [];
 
   let plan: Awaited<ReturnType<Activities['planAccountShards']>>;
   try {
@@ -46,10 +48,13 @@ export async function accountScan(input: AccountScanInput): Promise<AccountScanR
     return { ...progress, shardsFailed: 1, shardsDone: 1, shardsTotal: 1, regions: [], regionSource: 'none', failures };
   }
   progress.shardsTotal = plan.shards.length;
+  addCalls(progress.calls!, plan.calls);
 
   const options = shardOptions(input.shardHeartbeatSeconds ?? DEFAULT_SHARD_HEARTBEAT_SECONDS);
   const { scanAwsShard } = proxyActivities<Activities>(options);
-  await forEachBounded(plan.shards, input.maxConcurrentRegions, async (shard) => {
+  // The planning worker's setting; histories recorded before the plan carried it use the input's.
+  const concurrency = plan.maxConcurrentShards ?? input.maxConcurrentRegions ?? DEFAULT_CONCURRENT_SHARDS;
+  await forEachBounded(plan.shards, concurrency, async (shard) => {
     const label = shardLabel(shard.source);
     try {
       const summary = await scanAwsShard.executeWithOptions(
@@ -58,6 +63,7 @@ export async function accountScan(input: AccountScanInput): Promise<AccountScanR
       );
       progress.resourcesSeen += summary.resources;
       progress.compliant += summary.compliant;
+      addCalls(progress.calls!, summary.calls);
     } catch (err) {
       if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
       progress.shardsFailed++;

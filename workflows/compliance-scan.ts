@@ -2,25 +2,21 @@
 // accountScan child per account with bounded parallelism, and closes the snapshot with totals
 // computed from the stored rows. Only counts and capped failure lists live in history;
 // continue-as-new every `accountsPerRun` accounts keeps that history small for huge orgs.
-import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import {
-  CancellationScope, ParentClosePolicy, continueAsNew, defineQuery, defineSignal, executeChild,
+  CancellationScope, ParentClosePolicy, continueAsNew, executeChild,
   isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { accountWorkflowId } from '../core/account-workflow-id.js';
+import { addCalls } from '../core/cloud-calls.js';
+import { emptyScanProgress, type ScanFailure, type ScanProgress } from '../core/scan.js';
 import { accountScan } from './account-scan.js';
+import { ACCOUNT_COUNT_ATTRIBUTE, cancelSignal, progressQuery } from './definitions.js';
 import { NON_RETRYABLE, failureOf } from './failures.js';
 import { forEachBounded } from './limits.js';
-import type { ComplianceScanInput, ComplianceScanResult, ScanCarry, ScanProgress, ShardFailure } from './types.js';
-
-export const progressQuery = defineQuery<ScanProgress>('progress');
-export const cancelSignal = defineSignal<[reason?: string]>('cancel');
-
-const ACCOUNT_COUNT = defineSearchAttributeKey('AccountCount', SearchAttributeType.INT);
+import type { ComplianceScanInput, ComplianceScanResult, ScanCarry } from './types.js';
 
 export const DEFAULT_PARALLEL_ACCOUNTS = 5;
-export const DEFAULT_CONCURRENT_REGIONS = 5;
 /** Failures kept in workflow state; the store keeps every one of them. */
 export const MAX_FAILURES_IN_STATE = 100;
 
@@ -29,15 +25,8 @@ const acts = proxyActivities<Activities>({
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-function emptyProgress(): ScanProgress {
-  return {
-    phase: 'planning', accountsTotal: 0, accountsDone: 0, shardsTotal: 0, shardsDone: 0, shardsFailed: 0,
-    resourcesSeen: 0, failures: [], failuresTotal: 0, runningAccounts: [],
-  };
-}
-
 export async function complianceScan(input: ComplianceScanInput): Promise<ComplianceScanResult> {
-  let progress = input.carry?.progress ?? emptyProgress();
+  let progress = input.carry?.progress ?? emptyScanProgress();
   let cancelReason: string | undefined;
   setHandler(progressQuery, () => progress);
   const fanOut = new CancellationScope();
@@ -51,7 +40,7 @@ export async function complianceScan(input: ComplianceScanInput): Promise<Compli
   const parallel = input.maxParallelAccounts ?? DEFAULT_PARALLEL_ACCOUNTS;
   const perRun = input.accountsPerRun ?? 200;
 
-  const recordFailures = async (failures: ShardFailure[]) => {
+  const recordFailures = async (failures: ScanFailure[]) => {
     if (failures.length === 0) return;
     await acts.recordScanFailures({ scanId: carry.scanId, failures });
     progress.failuresTotal += failures.length;
@@ -69,7 +58,6 @@ export async function complianceScan(input: ComplianceScanInput): Promise<Compli
           args: [{
             scanId: carry.scanId, policyVersionId: carry.policyVersionId, accountId,
             regions: input.scope.regions, resourceTypes: input.scope.resourceTypes,
-            maxConcurrentRegions: input.maxConcurrentRegions ?? DEFAULT_CONCURRENT_REGIONS,
             shardHeartbeatSeconds: input.shardHeartbeatSeconds,
           }],
           parentClosePolicy: ParentClosePolicy.TERMINATE,
@@ -79,6 +67,7 @@ export async function complianceScan(input: ComplianceScanInput): Promise<Compli
         progress.shardsDone += result.shardsDone;
         progress.shardsFailed += result.shardsFailed;
         progress.resourcesSeen += result.resourcesSeen;
+        progress.calls = addCalls(progress.calls ?? {}, result.calls);
         await recordFailures(result.failures);
       } catch (err) {
         if (isCancellation(err)) throw err;
@@ -109,7 +98,7 @@ async function plan(input: ComplianceScanInput, publish: (p: ScanProgress) => vo
   // gets a scan row of its own; continue-as-new keeps the first run's id.
   const info = workflowInfo();
   const scanId = `${info.workflowId}.${info.firstExecutionRunId.slice(0, 8)}`;
-  const progress: ScanProgress = { ...emptyProgress(), scanId };
+  const progress: ScanProgress = { ...emptyScanProgress(), scanId };
   publish(progress);
   const policy = await acts.resolvePolicyVersion();
   await acts.openScan({
@@ -118,7 +107,9 @@ async function plan(input: ComplianceScanInput, publish: (p: ScanProgress) => vo
   });
   let accounts: string[];
   try {
-    ({ accounts } = await acts.planAwsAccounts({ accounts: input.scope.accounts }));
+    const planned = await acts.planAwsAccounts({ accounts: input.scope.accounts });
+    accounts = planned.accounts;
+    progress.calls = addCalls(progress.calls ?? {}, planned.calls);
   } catch (err) {
     // No account to scan (e.g. accounts outside the allowed set): the scan row opened above must
     // not stay 'running'. Only this failure path adds a command, so earlier histories replay as before.
@@ -128,7 +119,7 @@ async function plan(input: ComplianceScanInput, publish: (p: ScanProgress) => vo
     throw err;
   }
   progress.accountsTotal = accounts.length;
-  if (input.searchAttributes) upsertSearchAttributes([{ key: ACCOUNT_COUNT, value: accounts.length }]);
+  if (input.searchAttributes) upsertSearchAttributes([{ key: ACCOUNT_COUNT_ATTRIBUTE, value: accounts.length }]);
   return { scanId, policyVersionId: policy.id, accounts, nextAccountIndex: 0, progress };
 }
 
@@ -136,7 +127,7 @@ async function finish(carry: ScanCarry, progress: ScanProgress, status: 'complet
   progress.phase = 'finalising';
   const partial = progress.failuresTotal > 0 || status === 'cancelled';
   const dataQuality = { status: partial ? 'partial' as const : 'complete' as const, missing: progress.failures, missingTotal: progress.failuresTotal };
-  const totals = await acts.completeScan({ scanId: carry.scanId, status, dataQuality });
+  const totals = await acts.completeScan({ scanId: carry.scanId, status, dataQuality, cloudCalls: progress.calls });
   progress.phase = status;
   return { scanId: carry.scanId, status, policyVersionId: carry.policyVersionId, totals, dataQuality, progress };
 }

@@ -3,7 +3,7 @@
 // file, writes rows to the store and returns counts.
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { NON_RETRYABLE } from './failures.js';
+import { NON_RETRYABLE, failureOf } from './failures.js';
 import type { EvaluateInventoryInput, EvaluateInventoryResult } from './types.js';
 
 const { resolvePolicyVersion, openScan, completeScan } = proxyActivities<Activities>({
@@ -31,9 +31,9 @@ export async function evaluateInventory(input: EvaluateInventoryInput): Promise<
   try {
     await evaluateInventoryFile({ scanId, inventoryPath: input.inventoryPath, policyVersionId: policy.id });
   } catch (err) {
-    await completeScan({ scanId, status: 'failed', dataQuality: { status: 'partial', missing: [{ target: input.inventoryPath, reason: String((err as Error).message) }] } });
+    await completeScan({ scanId, status: 'failed', dataQuality: { status: 'partial', missing: [failureOf(err, { account: '*', target: input.inventoryPath })], missingTotal: 1 } });
     throw err;
   }
-  const totals = await completeScan({ scanId, status: 'completed', dataQuality: { status: 'complete', missing: [] } });
+  const totals = await completeScan({ scanId, status: 'completed', dataQuality: { status: 'complete', missing: [], missingTotal: 0 } });
   return { scanId, policyVersionId: policy.id, totals };
 }

@@ -1,11 +1,11 @@
 // Failure bookkeeping shared by the scan workflows: what a failed target looks like in results.
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/workflow';
-import type { ShardFailure } from './types.js';
+import type { ScanFailure } from '../core/scan.js';
 
 /** Permission, credentials of the wrong account, opted-out regions, bad input, missing files or policies: retrying cannot help. */
 export const NON_RETRYABLE = ['AccessDenied', 'AccountMismatch', 'RegionNotEnabled', 'InvalidInput', 'NotFound', 'PolicyInvalid'];
 
-export function failureOf(err: unknown, where: Omit<ShardFailure, 'errorType' | 'reason'>): ShardFailure {
+export function failureOf(err: unknown, where: Omit<ScanFailure, 'errorType' | 'reason'>): ScanFailure {
   let cause = err;
   while (cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) cause = cause.cause;
   const errorType = cause instanceof ApplicationFailure ? cause.type ?? 'Error' : (cause as Error)?.name ?? 'Error';

@@ -1,7 +1,7 @@
-// Inputs, results and progress of workflows: small, serialisable, safe to keep in history.
+// Inputs and results of workflows: small, serialisable, safe to keep in history. The scan's
+// concepts they carry (trigger, totals, failure, data quality, progress) are core/scan.ts'.
+import type { AccountProgress, DataQuality, ScanFailure, ScanProgress, ScanTotals, ScanTrigger } from '../core/scan.js';
 import type { ScanScope } from '../core/scope.js';
-
-export type ScanTrigger = 'adhoc' | 'scheduled';
 
 export interface EvaluateInventoryInput {
   /** Path of an inventory JSON file readable by the worker. */
@@ -11,34 +11,10 @@ export interface EvaluateInventoryInput {
   storeSnapshot?: boolean;
 }
 
-export interface Breakdown {
-  total: number;
-  compliant: number;
-}
-
-export interface ScanTotals {
-  total: number;
-  compliant: number;
-  nonCompliant: number;
-  score: number;
-  byResourceType: Record<string, Breakdown>;
-  byAccount?: Record<string, Breakdown>;
-  byRegion?: Record<string, Breakdown>;
-}
-
 export interface EvaluateInventoryResult {
   scanId: string;
   policyVersionId: number;
   totals: ScanTotals;
-}
-
-/** A target the scan could not read, and why; `data_quality.missing` lists these. */
-export interface ShardFailure {
-  account: string;
-  region?: string;
-  resourceType?: string;
-  errorType: string;
-  reason: string;
 }
 
 export interface ComplianceScanInput {
@@ -47,8 +23,12 @@ export interface ComplianceScanInput {
   scopeHash?: string;
   trigger: ScanTrigger;
   storeSnapshot: boolean;
-  /** Overrides of the worker's defaults (config aws.maxParallelAccounts / maxConcurrentRegions). */
+  /** Override of the default (config aws.maxParallelAccounts). */
   maxParallelAccounts?: number;
+  /**
+   * Ignored: starters sent it before the worker owned shard concurrency (config
+   * aws.maxConcurrentShards, carried by the planAccountShards result). Kept for recorded inputs.
+   */
   maxConcurrentRegions?: number;
   /** Accounts handled per workflow run before continue-as-new keeps history small. */
   accountsPerRun?: number;
@@ -67,29 +47,12 @@ export interface ScanCarry {
   progress: ScanProgress;
 }
 
-export interface ScanProgress {
-  /** Set once planned: the scan's id in the store (the workflow id plus its first run). */
-  scanId?: string;
-  phase: 'planning' | 'scanning' | 'finalising' | 'completed' | 'cancelled' | 'failed';
-  accountsTotal: number;
-  accountsDone: number;
-  /** Shards of finished accounts plus those reported by running accounts. */
-  shardsTotal: number;
-  shardsDone: number;
-  shardsFailed: number;
-  resourcesSeen: number;
-  /** Capped list; failuresTotal counts all of them. */
-  failures: ShardFailure[];
-  failuresTotal: number;
-  runningAccounts: string[];
-}
-
 export interface ComplianceScanResult {
   scanId: string;
   status: 'completed' | 'cancelled';
   policyVersionId: number;
   totals: ScanTotals;
-  dataQuality: { status: 'complete' | 'partial'; missing: ShardFailure[]; missingTotal: number };
+  dataQuality: DataQuality & { missingTotal: number };
   progress: ScanProgress;
 }
 
@@ -99,22 +62,14 @@ export interface AccountScanInput {
   accountId: string;
   regions?: string[];
   resourceTypes: string[];
-  maxConcurrentRegions: number;
+  /** Only in histories recorded before the plan carried the worker's maxConcurrentShards. */
+  maxConcurrentRegions?: number;
   /** A shard whose worker died is retried after this; resumes from its last heartbeated page. */
   shardHeartbeatSeconds?: number;
-}
-
-export interface AccountProgress {
-  accountId: string;
-  shardsTotal: number;
-  shardsDone: number;
-  shardsFailed: number;
-  resourcesSeen: number;
-  compliant: number;
 }
 
 export interface AccountScanResult extends AccountProgress {
   regions: string[];
   regionSource: string;
-  failures: ShardFailure[];
+  failures: ScanFailure[];
 }

@@ -7,16 +7,19 @@ import { CancelledFailure } from '@temporalio/common';
 import { parseArn, regionOfArn } from '../../core/aws/arn.js';
 import { isGlobalType, isListedType, typeSelected } from '../../core/aws/resource-types.js';
 import { shardLabel, type ShardSource } from '../../core/aws/shards.js';
+import type { CloudCalls } from '../../core/cloud-calls.js';
 import { evaluate } from '../../core/compliance/index.js';
 import type { Resource } from '../../core/resource.js';
+import type { ShardCounts } from '../../core/scan.js';
 import { encodeScanResourceRows, type Store } from '../../store/index.js';
 import { notFound } from '../errors.js';
 import { toRow } from '../inventory.js';
-import type { CompiledPolicyCache } from '../policy-source.js';
-import type { AwsClients } from './clients.js';
-import { toActivityFailure } from './errors.js';
-import { LISTERS, type ListPage } from './listers.js';
-import { getResourcesPage, tagsOf } from './tags.js';
+import type { CompiledPolicyCache } from '../../store/policy-file.js';
+import type { AwsClients } from '../../cloud/aws/clients.js';
+import { CallCounter, countingCalls } from '../../cloud/call-count.js';
+import { toActivityFailure } from '../../cloud/aws/errors.js';
+import { LISTERS, type ListPage } from '../../cloud/aws/listers.js';
+import { getResourcesPage, tagsOf } from '../../cloud/aws/tags.js';
 
 export interface AwsShardInput {
   scanId: string;
@@ -29,15 +32,17 @@ export interface AwsShardInput {
 /** Rows per upsert: a few pages' worth, well under the store's batch size. */
 const FLUSH_ROWS = 1000;
 
-export interface ShardSummary {
-  resources: number;
-  compliant: number;
+export interface ShardSummary extends ShardCounts {
   pages: number;
+  /** Cloud API requests sent, per API (`s3:ListBuckets` …), retries and earlier attempts included. */
+  calls: CloudCalls;
 }
 
 /** Heartbeat details: where to resume, and what was counted up to there. */
-interface Checkpoint extends ShardSummary {
+interface Checkpoint extends Omit<ShardSummary, 'calls'> {
   token?: string;
+  /** Requests sent so far (not only up to the token): a resumed attempt keeps counting from them. */
+  calls?: CloudCalls;
 }
 
 function fromMapping(accountId: string, arn: string, tags: Record<string, string>): Resource | undefined {
@@ -77,7 +82,10 @@ export function createShardActivity(store: Store, policies: CompiledPolicyCache,
       if (!compiled) throw notFound(`policy version ${input.policyVersionId} does not exist`);
 
       const resumed = ctx.info.heartbeatDetails as Checkpoint | undefined;
-      let at: Checkpoint = resumed ?? { resources: 0, compliant: 0, pages: 0 };
+      let at: Checkpoint = resumed ? { token: resumed.token, resources: resumed.resources, compliant: resumed.compliant, pages: resumed.pages }
+        : { resources: 0, compliant: 0, pages: 0 };
+      const calls = new CallCounter(resumed?.calls);
+      const heartbeat = () => ctx.heartbeat({ ...at, calls: calls.snapshot() } satisfies Checkpoint);
       if (resumed) ctx.log.info('resuming shard from its last written page', { where, pages: resumed.pages });
       // Pages are buffered up to FLUSH_ROWS rows per write (one round trip instead of ten), each
       // encoded as it arrives: a flat string per page keeps the heap small and cheap to collect.
@@ -90,12 +98,12 @@ export function createShardActivity(store: Store, policies: CompiledPolicyCache,
       // A page call can be slower than the heartbeat timeout (throttled retries, a slow endpoint):
       // a timer keeps the attempt alive while it waits, so only a dead worker misses heartbeats.
       const heartbeatMs = ctx.info.heartbeatTimeoutMs;
-      const keepAlive = heartbeatMs ? setInterval(() => ctx.heartbeat(at), Math.max(1000, heartbeatMs / 3)) : undefined;
+      const keepAlive = heartbeatMs ? setInterval(heartbeat, Math.max(1000, heartbeatMs / 3)) : undefined;
       try {
         for (;;) {
           let page: ListPage;
           try {
-            page = await fetchPage(clients, input, token);
+            page = await countingCalls(calls, () => fetchPage(clients, input, token));
           } catch (err) {
             // A token can outlive its server-side state; the rows are upserts, so start over.
             if (token && isExpiredToken(err)) {
@@ -122,14 +130,14 @@ export function createShardActivity(store: Store, policies: CompiledPolicyCache,
             at = { token, pages: at.pages + pendingPages, resources: at.resources + pendingRows, compliant: at.compliant + pendingCompliant };
             pending = []; pendingRows = 0; pendingCompliant = 0; pendingPages = 0;
           }
-          ctx.heartbeat(at);
+          heartbeat();
           if (!token) break;
           if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`shard ${where} cancelled`);
         }
       } finally {
         clearInterval(keepAlive);
       }
-      return { resources: at.resources, compliant: at.compliant, pages: at.pages };
+      return { resources: at.resources, compliant: at.compliant, pages: at.pages, calls: calls.snapshot() };
     },
   };
 }

@@ -27,7 +27,7 @@ export interface BareLoopResult {
 
 export async function runBareLoop(endpoint: string, inventory: Inventory, limits: Concurrency): Promise<BareLoopResult> {
   const compiled = compilePolicy(parsePolicy(BENCH_POLICY));
-  // As in activities/aws/clients.ts: one keep-alive socket pool shared by every client.
+  // As in cloud/aws/clients.ts: one keep-alive socket pool shared by every client.
   const requestHandler = new NodeHttpHandler({ httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }) });
   const sts = new STSClient({ endpoint, region: 'us-east-1', credentials: BASE_CREDENTIALS, requestHandler });
   const filters = [...new Set(RESOURCE_TYPES.map((t) => t.split(':')[0]!))];

@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { configSchema } from '../../config/index.js';
-import { scanProgress, startComplianceScan } from '../../mcp-gateway/scan-client.js';
+import type { CloudCalls } from '../../core/cloud-calls.js';
+import { createStore, openDb } from '../../store/index.js';
+import { scanProgress, startComplianceScan } from '../../client/scans.js';
 import { createTestDatabase } from '../../test/support/databases.js';
 import { spawnWorker, type WorkerProcess } from '../../test/support/worker-process.js';
 import { startDevServer } from '../../worker/dev-server.js';
@@ -36,6 +38,8 @@ export interface FullScanResult {
   cpu: Record<string, number>;
   /** The worker's share of it, per thread name. */
   workerThreads: Record<string, number>;
+  /** Cloud API requests the scan made, per API, as its scan row records them. */
+  cloudCalls: CloudCalls | null;
 }
 
 const PROGRESS_EVERY_MS = 10_000;
@@ -83,7 +87,7 @@ export async function runFullScan(endpoint: { url: string; pid: number }, invent
       // The endpoint speaks no Organizations API: the scanned accounts are the allowed set.
       SCAN_ACCOUNTS: inventory.accounts.join(','),
       MAX_PARALLEL_ACCOUNTS: String(limits.parallelAccounts),
-      MAX_CONCURRENT_REGIONS: String(limits.concurrentRegions),
+      MAX_CONCURRENT_SHARDS: String(limits.concurrentRegions),
     }, WORKER_EXEC_ARGV);
     teardown.defer('worker', () => worker.kill());
     const workerExit = exitOf(worker);
@@ -97,7 +101,7 @@ export async function runFullScan(endpoint: { url: string; pid: number }, invent
     const idleKiB = procStatusKiB(pid, 'VmRSS');
     const config = configSchema.parse({
       temporal: { address: temporal.address, taskQueue },
-      aws: { maxParallelAccounts: limits.parallelAccounts, maxConcurrentRegions: limits.concurrentRegions },
+      aws: { maxParallelAccounts: limits.parallelAccounts },
     });
     const sampler = sampleRss(pid);
     const threadMeter = meterThreads(pid);
@@ -105,7 +109,7 @@ export async function runFullScan(endpoint: { url: string; pid: number }, invent
     const start = process.hrtime.bigint();
     const { handle, workflowId } = await startComplianceScan(client, config, {
       scope: { clouds: ['aws'], accounts: inventory.accounts, regions: inventory.regions, resource_types: RESOURCE_TYPES },
-      overrides: { maxParallelAccounts: limits.parallelAccounts, maxConcurrentRegions: limits.concurrentRegions },
+      overrides: { maxParallelAccounts: limits.parallelAccounts },
     });
     const progress = setInterval(() => void reportProgress(client, workflowId, inventory.shape.n), PROGRESS_EVERY_MS);
     let result: ComplianceScanResult;
@@ -119,9 +123,20 @@ export async function runFullScan(endpoint: { url: string; pid: number }, invent
     const cpu = cpuMeter.stop();
     const workerThreads = threadMeter.stop();
     const phases = phasesOf((await handle.fetchHistory()).events ?? []);
-    return { seconds, result, idleKiB, peakKiB, hwmKiB: procStatusKiB(pid, 'VmHWM'), phases, cpu, workerThreads };
+    const cloudCalls = await storedCloudCalls(database.url, result.scanId);
+    return { seconds, result, idleKiB, peakKiB, hwmKiB: procStatusKiB(pid, 'VmHWM'), phases, cpu, workerThreads, cloudCalls };
   } finally {
     await teardown.close();
+  }
+}
+
+/** What the scan row says the scan called, read as an operator would. */
+async function storedCloudCalls(databaseUrl: string, scanId: string): Promise<CloudCalls | null> {
+  const db = await openDb({ databaseUrl, poolMax: 1 });
+  try {
+    return (await createStore(db).getScan(scanId))?.cloudCalls ?? null;
+  } finally {
+    await db.close();
   }
 }
 

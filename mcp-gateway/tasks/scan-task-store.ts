@@ -13,7 +13,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { isTerminal, type CreateTaskOptions, type TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import type { CallToolResult, Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayDeps } from '../context.js';
-import { complianceScanType, scanProgress, type ComplianceScanResult } from '../scan-client.js';
+import { cancelComplianceScan, isComplianceScan, listComplianceScans, scanHandle, scanProgress } from '../../client/scans.js';
 import { progressText } from '../scans.js';
 import { bounded, isTemporalUnavailable, RPC_DEADLINE_MS, statusUnknown } from '../temporal-reach.js';
 import { completedCheck } from '../tools/check-tag-compliance.js';
@@ -84,40 +84,35 @@ export class ScanTaskStore implements TaskStore {
     if (status !== 'cancelled') return;
     const ref = decodeTaskId(taskId);
     if (!ref || ref.cachedScanId) throw new Error(`Task ${taskId} cannot be cancelled`);
-    const handle = this.deps.temporal.workflow.getHandle<(input: unknown) => Promise<ComplianceScanResult>>(ref.workflowId);
+    const handle = scanHandle(this.deps.temporal, ref.workflowId);
     const described = await handle.describe();
     if (described.status.name !== 'RUNNING') throw new Error(`Task ${taskId} is not running`);
-    await handle.signal('cancel', statusMessage ?? 'cancelled through MCP tasks/cancel');
+    await cancelComplianceScan(this.deps.temporal, ref.workflowId, statusMessage ?? 'cancelled through MCP tasks/cancel');
     // The scan stops starting shards and closes as cancelled, usually within seconds.
     await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, CANCEL_WAIT_MS).unref())]);
   }
 
   /** Recent scan workflows, newest first; the cursor is Temporal's page token. */
   async listTasks(cursor?: string, _sessionId?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
-    const response = await this.deps.temporal.workflowService.listWorkflowExecutions({
-      namespace: this.deps.config.temporal.namespace,
-      pageSize: LIST_PAGE_SIZE,
-      query: `WorkflowType = '${complianceScanType}'`,
-      ...(cursor ? { nextPageToken: Buffer.from(cursor, 'base64url') } : {}),
-    });
-    const ids = [...new Set((response.executions ?? []).map((e) => e.execution?.workflowId).filter((id): id is string => !!id))];
-    const tasks = (await Promise.all(ids.map((id) => this.getTask(encodeTaskId({ workflowId: id })).catch(() => null))))
+    const page = await listComplianceScans(this.deps.temporal, this.deps.config.temporal.namespace, LIST_PAGE_SIZE,
+      cursor ? Buffer.from(cursor, 'base64url') : undefined);
+    const tasks = (await Promise.all(page.workflowIds.map((id) => this.getTask(encodeTaskId({ workflowId: id })).catch(() => null))))
       .filter((t): t is Task => t !== null);
-    const token = response.nextPageToken;
-    return { tasks, ...(token && token.length > 0 ? { nextCursor: Buffer.from(token).toString('base64url') } : {}) };
+    const token = page.nextPageToken;
+    return { tasks, ...(token ? { nextCursor: Buffer.from(token).toString('base64url') } : {}) };
   }
 
   private async resolve(taskId: string): Promise<Resolved | undefined> {
     const ref = decodeTaskId(taskId);
     if (!ref) return undefined;
     if (ref.cachedScanId) return this.resolveCached(taskId, ref, ref.cachedScanId);
-    const handle = this.deps.temporal.workflow.getHandle<(input: unknown) => Promise<ComplianceScanResult>>(ref.workflowId);
+    const handle = scanHandle(this.deps.temporal, ref.workflowId);
     // Bounded: an unreachable Temporal is "status unknown", not a task that failed or vanished.
     const described = await bounded(this.deps.temporal, RPC_DEADLINE_MS, () => handle.describe()).catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw isTemporalUnavailable(err) ? statusUnknown(ref.workflowId, err) : err;
     });
-    if (!described || described.type !== complianceScanType) return undefined;
+    if (!described || !isComplianceScan(described)) return undefined;
     const base = {
       taskId, ttl: null, pollInterval: SCAN_TASK_POLL_MS,
       createdAt: described.startTime.toISOString(),

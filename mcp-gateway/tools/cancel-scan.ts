@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineTool } from '../context.js';
 import { ToolError } from '../errors.js';
 import { progressSchema, progressView } from '../scan-output.js';
-import { scanProgress } from '../scan-client.js';
+import { cancelComplianceScan, scanHandle, scanProgress } from '../../client/scans.js';
 import { scanIdParam } from './scan-id.js';
 
 export const cancelScan = defineTool({
@@ -15,7 +15,7 @@ export const cancelScan = defineTool({
   outputSchema: z.object({ scan_id: z.string(), cancelled: z.boolean(), progress: progressSchema.optional() }),
   annotations: { title: 'Cancel scan', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(ctx, input) {
-    const handle = ctx.temporal.workflow.getHandle(input.scan_id);
+    const handle = scanHandle(ctx.temporal, input.scan_id);
     const described = await handle.describe().catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) throw new ToolError(`no scan with id ${input.scan_id}`);
       throw err;
@@ -23,7 +23,7 @@ export const cancelScan = defineTool({
     if (described.status.name !== 'RUNNING') {
       throw new ToolError(`scan ${input.scan_id} is not running (${described.status.name.toLowerCase()}): nothing to cancel`);
     }
-    await handle.signal('cancel', input.reason ?? `cancelled by ${ctx.sessionId ?? 'a user'}`);
+    await cancelComplianceScan(ctx.temporal, input.scan_id, input.reason ?? `cancelled by ${ctx.sessionId ?? 'a user'}`);
     const progress = await scanProgress(ctx.temporal, input.scan_id).catch(() => undefined);
     return {
       structured: { scan_id: input.scan_id, cancelled: true, ...(progress ? { progress: progressView(progress) } : {}) },

@@ -1,6 +1,6 @@
 // get_tagging_policy: the active tagging policy with its version, source and coverage.
 import { z } from 'zod';
-import { loadPolicyFile } from '../../activities/policy-source.js';
+import { loadPolicyFile } from '../../store/policy-file.js';
 import { coveredResourceTypes } from '../../core/policy/index.js';
 import { defineTool } from '../context.js';
 

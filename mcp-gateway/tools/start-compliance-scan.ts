@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { MAX_ACCOUNTS_PER_CALL, MAX_REGIONS_PER_CALL } from '../../core/limits.js';
 import { assertScopeAllowed } from '../allowed-accounts.js';
 import { defineTool } from '../context.js';
-import { startComplianceScan } from '../scan-client.js';
+import { startComplianceScan } from '../../client/scans.js';
 import { scopeOf, scopeParams } from '../scans.js';
 
 export const startComplianceScanTool = defineTool({

@@ -2,7 +2,7 @@
 // policy right now. Reads AWS directly from the gateway (no scan, no Temporal, nothing stored), so
 // a model can confirm a fix the moment it is made.
 import { z } from 'zod';
-import { loadPolicyFile } from '../../activities/policy-source.js';
+import { loadPolicyFile } from '../../store/policy-file.js';
 import { evaluate } from '../../core/compliance/index.js';
 import { compilePolicy, type CompiledPolicy } from '../../core/policy/index.js';
 import { MAX_ARNS_PER_CALL } from '../../core/limits.js';

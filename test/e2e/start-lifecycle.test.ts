@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../config/index.js';
-import { scanProgress, startComplianceScan } from '../../mcp-gateway/scan-client.js';
+import { scanProgress, startComplianceScan } from '../../client/scans.js';
 import { freePort } from '../../worker/dev-server.js';
 import { REPO_ROOT } from '../../worker/temporal-cli.js';
 import type { ComplianceScanResult } from '../../workflows/types.js';
@@ -64,6 +64,8 @@ describe('start: process lifecycle', () => {
       AWS_REGION: 'us-east-1',
       SCAN_ACCOUNTS: org.accounts.join(','),
       SCAN_REGIONS: org.regions.join(','),
+      // One shard at a time, so a scan is still running when a test stops `start` (the worker's setting).
+      MAX_CONCURRENT_SHARDS: '1',
       ...extra,
     };
     delete env.TEMPORAL_ADDRESS;
@@ -98,7 +100,7 @@ describe('start: process lifecycle', () => {
     const config = configSchema.parse({ temporal: { address: temporalAddress }, logLevel: 'silent' });
     const { workflowId } = await startComplianceScan(client, config, {
       scope: { accounts: org.accounts, regions: org.regions, resource_types: [...SEEDED_TYPES] },
-      overrides: { maxParallelAccounts: 1, maxConcurrentRegions: 1, shardHeartbeatSeconds: 3 },
+      overrides: { maxParallelAccounts: 1, shardHeartbeatSeconds: 3 },
     });
     let last: unknown;
     await waitFor(async () => {

@@ -8,13 +8,12 @@ import { CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotoc
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../activities/aws/clients.js';
+import { AwsClients, awsClientsFrom } from '../../cloud/aws/clients.js';
 import { openStore, type StoreHandle } from '../../cli/runtime.js';
 import { configSchema, type Config } from '../../config/index.js';
 import { createLogger } from '../../config/logger.js';
-import { createGatewayAws } from '../../mcp-gateway/aws.js';
 import type { ToolDefinition } from '../../mcp-gateway/context.js';
-import { startComplianceScan } from '../../mcp-gateway/scan-client.js';
+import { COMPLIANCE_SCAN_TYPE, startComplianceScan } from '../../client/scans.js';
 import { createMcpServer } from '../../mcp-gateway/server.js';
 import { checkTagCompliance } from '../../mcp-gateway/tools/check-tag-compliance.js';
 import { startComplianceScanTool } from '../../mcp-gateway/tools/start-compliance-scan.js';
@@ -48,7 +47,7 @@ describe('allowed accounts and session identity on moto', () => {
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
     gatewayConfig = configSchema.parse({ ...stack.config, aws: { endpoint: stack.proxy.endpoint, sdkMaxAttempts: 1 } });
-    gatewayAws = createGatewayAws(gatewayConfig);
+    gatewayAws = awsClientsFrom(gatewayConfig);
     store = await openStore(stack.config, createLogger('silent'));
     temporal = new Client({ connection: await Connection.connect({ address: stack.temporalServer.address }) });
   });
@@ -83,7 +82,7 @@ describe('allowed accounts and session identity on moto', () => {
 
   async function scanWorkflows(): Promise<string[]> {
     const ids: string[] = [];
-    for await (const wf of temporal.workflow.list({ query: "WorkflowType = 'complianceScan'" })) ids.push(wf.workflowId);
+    for await (const wf of temporal.workflow.list({ query: `WorkflowType = '${COMPLIANCE_SCAN_TYPE}'` })) ids.push(wf.workflowId);
     return ids;
   }
 

@@ -16,7 +16,7 @@ import { configSchema, type Config } from '../../config/index.js';
 import { createLogger } from '../../config/logger.js';
 import { openStore, type StoreHandle } from '../../cli/runtime.js';
 import { accountWorkflowId } from '../../core/account-workflow-id.js';
-import { scanProgress, startComplianceScan, type StartScanOptions } from '../../mcp-gateway/scan-client.js';
+import { scanProgress, startComplianceScan, type StartScanOptions } from '../../client/scans.js';
 import type { DevServer } from '../../worker/dev-server.js';
 import type { ComplianceScanResult } from '../../workflows/types.js';
 import { accountCredentials, MANAGEMENT_ACCOUNT } from '../support/aws-seed.js';
@@ -281,6 +281,8 @@ describe('scan durability on moto', { timeout: 300_000 }, () => {
     const tokenAfterPage10 = jsonBody(firstAttempt[10]!).ExclusiveStartTableName as string;
     expect(tokenAfterPage10).toMatch(/^bulk-table-/);
     expect(checkpoint).toMatchObject({ pages: 10, resources: 1000, token: tokenAfterPage10 });
+    // It also carries the calls sent so far, past the written pages: all 13 ListTables went out.
+    expect(checkpoint).toMatchObject({ calls: { 'dynamodb:ListTables': 13 } });
 
     await worker.kill('SIGKILL');
     const killedAt = log.entries.length;
@@ -301,6 +303,8 @@ describe('scan durability on moto', { timeout: 300_000 }, () => {
     // The shard's own counts (carried in the checkpoint) add up to the same: none lost, none twice.
     expect(result.progress.resourcesSeen).toBe(BULK_TABLES);
     await expectRows(scanId, bulkTables);
+    // The resumed attempt kept counting from its checkpoint: the scan row has both attempts' calls.
+    expect((await store.store.getScan(scanId))!.cloudCalls).toMatchObject({ 'dynamodb:ListTables': firstAttempt.length + retried.length });
   });
 
   it('starts a Tagging API shard over when its checkpoint token has expired, with exact totals', async () => {

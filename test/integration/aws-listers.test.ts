@@ -1,14 +1,16 @@
 // Creation dates from the service list APIs, against moto seeded through the SDK: DynamoDB tables
 // get theirs from DescribeTable (ListTables names only), Lambda has none and says so.
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../activities/aws/clients.js';
-import { toActivityFailure } from '../../activities/aws/errors.js';
-import { LISTERS, type ListContext } from '../../activities/aws/listers.js';
+import { AwsClients } from '../../cloud/aws/clients.js';
+import { toActivityFailure } from '../../cloud/aws/errors.js';
+import { LISTERS, type ListContext } from '../../cloud/aws/listers.js';
+import { CallCounter, countingCalls } from '../../cloud/call-count.js';
 import type { ListedType } from '../../core/aws/resource-types.js';
 import { resourceAge } from '../../core/report/index.js';
 import type { Resource } from '../../core/resource.js';
 import { DEFAULT_ROLE_NAME, MANAGEMENT_ACCOUNT, seedOrg, type SeededOrg } from '../support/aws-seed.js';
-import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
+import { awsClientConfig, MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
 
 const REGION = 'eu-west-1';
 
@@ -70,6 +72,27 @@ describe('service listers on moto', () => {
       expect(fn.created).toBeUndefined();
       expect(resourceAge(fn.type, null, new Date())).toEqual({ age_days: null, age_note: 'Lambda does not report a creation date' });
     }
+  });
+
+  it('reads S3 bucket tags in bulk through the Tagging API, keeping never-tagged buckets', async () => {
+    // A bucket never tagged: the Tagging API does not know it, ListBuckets does.
+    const untagged = 'lister-never-tagged';
+    const s3 = new S3Client(awsClientConfig(moto.endpoint, REGION));
+    await s3.send(new CreateBucketCommand({ Bucket: untagged, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    s3.destroy();
+    const seeded = [...org.resources.filter((r) => r.type === 's3:bucket'), { arn: `arn:aws:s3:::${untagged}`, region: REGION, tags: {} }];
+    const counter = new CallCounter();
+    const buckets = await countingCalls(counter, () => listAll('s3:bucket'));
+    expect(buckets.map((b) => b.id).sort()).toEqual(seeded.map((r) => r.arn).sort());
+    for (const r of seeded) expect(buckets.find((b) => b.id === r.arn), r.arn).toMatchObject({ region: r.region, tags: r.tags });
+
+    const calls = counter.snapshot();
+    expect(calls['s3:GetBucketTagging']).toBeUndefined();
+    expect(calls['s3:ListBuckets']).toBe(1);
+    // One GetResources(ResourceARNList) for the page's buckets in their one region.
+    expect(calls['tagging:GetResources']).toBe(1);
+    // moto leaves ListBuckets' BucketRegion empty, so each bucket is located; AWS fills it in, and then none is.
+    expect(calls['s3:GetBucketLocation']).toBe(seeded.length);
   });
 
   it('fails a shard in a made-up region with our words, naming the call, not the endpoint', async () => {

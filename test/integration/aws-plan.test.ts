@@ -4,9 +4,10 @@
 import { CloseAccountCommand, CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../activities/aws/clients.js';
+import { AwsClients } from '../../cloud/aws/clients.js';
 import { createPlanActivities } from '../../activities/aws/plan.js';
 import { FALLBACK_REGIONS } from '../../core/aws/resource-types.js';
+import { DEFAULT_CONCURRENT_SHARDS } from '../../core/limits.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
 
@@ -46,7 +47,8 @@ describe('AWS target planning on moto', () => {
     const { accounts, source } = await plan.planAwsAccounts({});
     expect(source).toBe('organizations');
     expect(accounts).toEqual(['123456789012', created[0]!, created[1]!].sort());
-    expect(await plan.planAwsAccounts({ accounts: [created[1]!] })).toEqual({ accounts: [created[1]!], source: 'scope' });
+    // Each planning step reports the AWS calls it made: here one ListAccounts for the allowed set.
+    expect(await plan.planAwsAccounts({ accounts: [created[1]!] })).toEqual({ accounts: [created[1]!], source: 'scope', calls: { 'organizations:ListAccounts': 1 } });
     // Accounts outside the organisation, or suspended in it, are refused before any role is assumed.
     for (const outside of ['999999999999', created[2]!]) {
       const err = await plan.planAwsAccounts({ accounts: [created[0]!, outside] }).catch((e: unknown) => e);
@@ -55,8 +57,8 @@ describe('AWS target planning on moto', () => {
         'set SCAN_ACCOUNTS / aws.accounts to change it');
     }
     const configured = createPlanActivities(clients, { accounts: ['888888888888'] });
-    expect(await configured.planAwsAccounts({})).toEqual({ accounts: ['888888888888'], source: 'config' });
-    expect(await configured.planAwsAccounts({ accounts: ['888888888888'] })).toEqual({ accounts: ['888888888888'], source: 'scope' });
+    expect(await configured.planAwsAccounts({})).toEqual({ accounts: ['888888888888'], source: 'config', calls: {} });
+    expect(await configured.planAwsAccounts({ accounts: ['888888888888'] })).toEqual({ accounts: ['888888888888'], source: 'scope', calls: {} });
     await expect(configured.planAwsAccounts({ accounts: [created[0]!] })).rejects.toThrow(/not in the allowed set \(1 account: SCAN_ACCOUNTS/);
   });
 
@@ -66,6 +68,11 @@ describe('AWS target planning on moto', () => {
     expect(discovered.regionSource).toBe('describe-regions');
     expect(discovered.regions).toEqual(expect.arrayContaining(['us-east-1', 'eu-west-1']));
     expect(discovered.shards).toHaveLength(discovered.regions.length);
+    // The planning worker's shard concurrency travels with the plan (the default without a setting).
+    expect(discovered.maxConcurrentShards).toBe(DEFAULT_CONCURRENT_SHARDS);
+    const configured = await createPlanActivities(clients, { maxConcurrentShards: 2 })
+      .planAccountShards({ accountId: '123456789012', regions: ['us-east-1'], resourceTypes: ['ec2:instance'] });
+    expect(configured).toMatchObject({ regionSource: 'scope', maxConcurrentShards: 2 });
 
     proxy.setRules([{ service: 'ec2', body: 'Action=DescribeRegions', fault: { kind: 'deny' } }]);
     try {

@@ -3,17 +3,23 @@
 // proxy for access-denied, throttling and crash tests. Expectations come from the seeder, which
 // knows what it created, never from the engine.
 import { Client, Connection } from '@temporalio/client';
+import { cancelSignal } from '../../workflows/contract.js';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../config/index.js';
 import { createLogger } from '../../config/logger.js';
 import { openStore, type StoreHandle } from '../../cli/runtime.js';
-import { scanProgress, startComplianceScan, type StartScanOptions } from '../../mcp-gateway/scan-client.js';
+import { accountWorkflowId } from '../../core/account-workflow-id.js';
+import { scanProgress, startComplianceScan, type StartScanOptions } from '../../client/scans.js';
+import { totalCalls } from '../../core/cloud-calls.js';
 import type { ComplianceScanResult } from '../../workflows/types.js';
 import { DEFAULT_ACCOUNTS, expectedTotals, SEEDED_TYPES, type SeededOrg, type SeededResource } from '../support/aws-seed.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
 
 const DENIED_ACCOUNT = '222222222222';
+/** The starter's (this process's) shard concurrency; the worker's own setting is what applies. */
+const STARTER_SHARDS = 9;
 
 /** Polls `ready` every 100 ms until it holds; fails with `what` after `timeoutMs`. */
 async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
@@ -36,7 +42,8 @@ describe('complianceScan on moto', () => {
     // One SDK attempt: injected throttling must be survived by Temporal's retry policy.
     // The denied account is in the allowed set: its AssumeRole is tried, and denied by the proxy.
     stack = await startMotoStack({ name: 'scan', workerEnv: { AWS_SDK_MAX_ATTEMPTS: '1', SCAN_ACCOUNTS: [...DEFAULT_ACCOUNTS, DENIED_ACCOUNT].join(',') } });
-    ({ proxy, org, config } = stack);
+    ({ proxy, org } = stack);
+    config = { ...stack.config, aws: { ...stack.config.aws, maxConcurrentShards: STARTER_SHARDS } };
     store = await openStore(config, createLogger('silent'));
     client = new Client({ connection: await Connection.connect({ address: stack.temporalServer.address }) });
   });
@@ -48,6 +55,14 @@ describe('complianceScan on moto', () => {
   });
 
   afterEach(() => proxy.setRules([]));
+
+  /** Replaces the worker (drained first) with one whose config runs `shards` shards at once. */
+  async function useWorkerWithShards(shards: number): Promise<void> {
+    if (stack.env.MAX_CONCURRENT_SHARDS === String(shards)) return;
+    await stack.worker.kill();
+    stack.env.MAX_CONCURRENT_SHARDS = String(shards);
+    stack.respawnWorker();
+  }
 
   /** Each test gets its own time bucket, so identical scopes in different tests don't join. */
   function start(opts: Omit<StartScanOptions, 'now'>) {
@@ -109,6 +124,24 @@ describe('complianceScan on moto', () => {
     expect(described.searchAttributes).toMatchObject({ ScanTrigger: ['adhoc'], Clouds: ['aws'], AccountCount: [2] });
   });
 
+  it('records its cloud calls per API on the scan row: what AWS received, and no tag read per bucket', async () => {
+    const before = proxy.stats.forwarded;
+    const { handle } = await start({ scope: { accounts: org.accounts, regions: org.regions, resource_types: ['s3:bucket'] } });
+    const result = await handle.result() as ComplianceScanResult;
+    const buckets = org.resources.filter((r) => r.type === 's3:bucket');
+    expect(result.totals.total).toBe(buckets.length);
+    const calls = (await store.store.getScan(result.scanId))!.cloudCalls!;
+    // Every request the worker sent through the proxy for this scan, each counted once.
+    expect(totalCalls(calls)).toBe(proxy.stats.forwarded - before);
+    expect(result.progress.calls).toEqual(calls);
+    expect(calls['s3:GetBucketTagging']).toBeUndefined();
+    // One listing page per account; one GetResources per region holding the account's buckets.
+    expect(calls['s3:ListBuckets']).toBe(org.accounts.length);
+    expect(calls['tagging:GetResources']).toBe(org.accounts.length * org.regions.length);
+    // moto leaves ListBuckets' BucketRegion empty, so each bucket is located; AWS fills it in, and then none is.
+    expect(calls['s3:GetBucketLocation']).toBe(buckets.length);
+  });
+
   it('joins one workflow when identical requests arrive together', async () => {
     const scope = { accounts: [org.accounts[1]!], regions: [org.regions[0]!], resource_types: ['dynamodb:table'] };
     const now = new Date(Date.UTC(2026, 5, 1, 12, 3));
@@ -150,8 +183,10 @@ describe('complianceScan on moto', () => {
   });
 
   it('gets the right totals through injected throttling', async () => {
+    // Every third Tagging API call, not every second: the S3 shard reads tags with one call per
+    // region of its buckets, and a strict alternation would throttle one of each attempt's two.
     proxy.setRules([
-      { name: 'tagging-throttled', service: 'tagging', fault: { kind: 'throttle', every: 2 } },
+      { name: 'tagging-throttled', service: 'tagging', fault: { kind: 'throttle', every: 3 } },
       { name: 'ec2-throttled', service: 'ec2', fault: { kind: 'throttle', every: 3 } },
       { name: 'rds-throttled', service: 'rds', fault: { kind: 'throttle', every: 2 } },
     ]);
@@ -164,10 +199,41 @@ describe('complianceScan on moto', () => {
     expect(proxy.stats.injected['ec2-throttled']).toBeGreaterThan(0);
   });
 
+  it("runs at most the worker's maxConcurrentShards shards at once, whatever the starter's config says", async () => {
+    await useWorkerWithShards(2);
+    expect(config.aws.maxConcurrentShards).toBe(STARTER_SHARDS);
+    const { handle } = await start({ scope: fullScope() });
+    const result = await handle.result() as ComplianceScanResult;
+    expect(result.status).toBe('completed');
+    const history = await client.workflow.getHandle(accountWorkflowId(result.scanId, org.accounts[0]!)).fetchHistory();
+    const events = history.events ?? [];
+    const planId = String(events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'planAccountShards')?.eventId);
+    const planned = events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === planId)
+      ?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+    expect(defaultPayloadConverter.fromPayload<{ maxConcurrentShards?: number }>(planned!)).toMatchObject({ maxConcurrentShards: 2 });
+    // Shard activities scheduled and not yet closed, at each point of the child's history.
+    const open = new Set<string>();
+    let shards = 0;
+    let most = 0;
+    for (const e of events) {
+      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'scanAwsShard') {
+        shards++;
+        open.add(String(e.eventId));
+        most = Math.max(most, open.size);
+      }
+      const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes
+        ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+      if (closed) open.delete(String(closed.scheduledEventId));
+    }
+    expect(shards).toBe(2 * 5 + 1);
+    expect(most).toBe(2);
+  });
+
   it('survives a SIGKILLed worker mid-scan: same totals, no row twice', async () => {
+    await useWorkerWithShards(2);
     // Slow every AWS call down so the kill lands while shards are running.
     proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 150 } }]);
-    const { handle, workflowId } = await start({ scope: fullScope(), overrides: { shardHeartbeatSeconds: 3, maxConcurrentRegions: 2 } });
+    const { handle, workflowId } = await start({ scope: fullScope(), overrides: { shardHeartbeatSeconds: 3 } });
     // Wait until some rows are written and the scan is still running, watching the progress query.
     let sawProgress = false;
     let scanId = '';
@@ -192,14 +258,15 @@ describe('complianceScan on moto', () => {
   });
 
   it('stops new shards and marks the scan cancelled on the cancel signal', async () => {
+    await useWorkerWithShards(1);
     proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 200 } }]);
-    const { handle, workflowId } = await start({ scope: fullScope(), overrides: { maxConcurrentRegions: 1, maxParallelAccounts: 1 } });
+    const { handle, workflowId } = await start({ scope: fullScope(), overrides: { maxParallelAccounts: 1 } });
     let scanId = '';
     await waitUntil(async () => {
       scanId = (await scanProgress(client, workflowId).catch(() => undefined))?.scanId ?? '';
       return scanId !== '' && (await store.store.countScanResources(scanId)) > 0;
     }, 30_000, () => 'scan never wrote a row');
-    await handle.signal('cancel', 'test');
+    await handle.signal(cancelSignal, 'test');
     const result = await handle.result() as ComplianceScanResult;
     expect(result.status).toBe('cancelled');
     expect(result.dataQuality.status).toBe('partial');

@@ -2,9 +2,9 @@
 // the configured ExternalId, a session is reused until 5 minutes before it expires and then
 // assumed afresh, and a caller in no organisation (or barred from listing it) scans its own account.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../activities/aws/clients.js';
+import { AwsClients } from '../../cloud/aws/clients.js';
 import { createPlanActivities } from '../../activities/aws/plan.js';
-import { AwsSessions, REFRESH_MARGIN_MS } from '../../activities/aws/sessions.js';
+import { AwsSessions, REFRESH_MARGIN_MS } from '../../cloud/aws/sessions.js';
 import { MANAGEMENT_ACCOUNT } from '../support/aws-seed.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
@@ -88,9 +88,12 @@ describe('AWS sessions and the caller fallback on moto', () => {
       expect(alone.accounts).toEqual([MANAGEMENT_ACCOUNT]);
       expect(alone.source).toMatch(/^caller \(/);
       expect(log.entries.slice(from).some((r) => r.operation === 'ListAccounts')).toBe(true);
+      // The step counts what reached the wire: every request, each under its API.
+      expect(Object.values(alone.calls).reduce((a, b) => a + b, 0)).toBe(log.entries.length - from);
+      expect(alone.calls['organizations:ListAccounts']).toBe(1);
 
       proxy.setRules([{ name: 'org-denied', service: 'organizations', fault: { kind: 'deny' } }]);
-      expect(await plan.planAwsAccounts({})).toEqual({ accounts: [MANAGEMENT_ACCOUNT], source: 'caller (AccessDeniedException)' });
+      expect(await plan.planAwsAccounts({})).toMatchObject({ accounts: [MANAGEMENT_ACCOUNT], source: 'caller (AccessDeniedException)' });
       expect(proxy.stats.injected['org-denied']).toBeGreaterThan(0);
       // The fallback is also the allowed set: another account is refused.
       await expect(plan.planAwsAccounts({ accounts: [MEMBER] })).rejects.toMatchObject({ type: 'InvalidInput' });

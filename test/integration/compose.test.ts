@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { SEARCH_ATTRIBUTES } from '../../worker/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/contract.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -346,7 +346,7 @@ describe('docker-compose.yml: the processes of the design', () => {
     }
   });
 
-  it('registers the search attributes the workflows set (worker/search-attributes.ts)', () => {
+  it('registers the search attributes the workflows set (workflows/definitions.ts)', () => {
     const setup = services.find(([, s]) => env(s).FINOPS_SEARCH_ATTRIBUTES !== undefined);
     expect(setup, 'a service with FINOPS_SEARCH_ATTRIBUTES').toBeDefined();
     const declared = Object.fromEntries(env(setup![1]).FINOPS_SEARCH_ATTRIBUTES!.trim().split(/\s+/).map((pair) => pair.split('=')));

@@ -17,7 +17,8 @@ import { createMcpServer } from '../../mcp-gateway/server.js';
 import { findUntaggedResources } from '../../mcp-gateway/tools/find-untagged-resources.js';
 import { generateComplianceReport } from '../../mcp-gateway/tools/generate-compliance-report.js';
 import { getViolationHistory } from '../../mcp-gateway/tools/get-violation-history.js';
-import { createStore, migrate, openDb, type Db, type ScanResourceRow, type Store } from '../../store/index.js';
+import { createStore, migrate, openDb, type Db, type Store } from '../../store/index.js';
+import type { DataQuality, ScanResourceRow } from '../../core/scan.js';
 import { createTestDatabase, createTestPglite } from '../support/databases.js';
 
 const TOOLS = [findUntaggedResources, generateComplianceReport, getViolationHistory] as unknown as ToolDefinition[];
@@ -92,7 +93,7 @@ let serial = 0;
 
 async function storeScan(store: Store, args: { resource_types: string[]; accounts?: string[] }, opts: {
   rows?: ScanResourceRow[]; snapshot?: boolean; totals?: { total: number; compliant: number };
-  dataQuality?: { status: 'complete' | 'partial'; missing: unknown[]; missingTotal?: number };
+  dataQuality?: DataQuality;
 } = {}): Promise<{ id: string; workflowId: string }> {
   const { scope, hash } = scopeOfArgs(args);
   // As the workflow names them: the store id is the workflow id plus its first run; tools show the workflow id.

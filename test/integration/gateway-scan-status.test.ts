@@ -7,6 +7,7 @@
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { cancelSignal } from '../../workflows/contract.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../config/index.js';
 import { createLogger } from '../../config/logger.js';
@@ -72,7 +73,7 @@ describe('what the client is told about a scan', () => {
     checkTagCompliance.handler(ctx, checkTagCompliance.inputSchema.parse(input));
   const status = (ctx: ToolContext, scanId: string, waitSeconds = 0) =>
     getScanStatus.handler(ctx, getScanStatus.inputSchema.parse({ scan_id: scanId, wait_seconds: waitSeconds }));
-  const cancel = (scanId: string) => temporal.workflow.getHandle(scanId).signal('cancel', 'test done');
+  const cancel = (scanId: string) => temporal.workflow.getHandle(scanId).signal(cancelSignal, 'test done');
 
   it('names the scan id in the first progress notification, and a repeated forced call joins the forced run', async () => {
     stack.proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 2000 } }]);

@@ -8,6 +8,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { WorkflowFailedError } from '@temporalio/client';
+import { evaluateInventory } from '../../workflows/contract.js';
 import type { FastifyInstance } from 'fastify';
 import type { Worker } from '@temporalio/worker';
 import { configSchema, type Config } from '../../config/index.js';
@@ -146,7 +147,7 @@ describe('foundation stack', () => {
 
   it('records an evaluateInventory snapshot that a second query reads back', async () => {
     const inventoryPath = writeInventory(INVENTORY);
-    const handle = await temporal.client.workflow.start('evaluateInventory', {
+    const handle = await temporal.client.workflow.start(evaluateInventory, {
       taskQueue: config.temporal.taskQueue,
       workflowId: `inventory-test-${Date.now()}`,
       args: [{ inventoryPath, storeSnapshot: true }],
@@ -171,7 +172,7 @@ describe('foundation stack', () => {
     const inventoryPath = path.join(dir, 'bad.json');
     writeFileSync(inventoryPath, JSON.stringify([{ cloud: 'aws', account: '1', region: 'x', type: 'no-colon', id: 'a', tags: {} }]));
     const workflowId = `inventory-bad-${Date.now()}`;
-    const handle = await temporal.client.workflow.start('evaluateInventory', {
+    const handle = await temporal.client.workflow.start(evaluateInventory, {
       taskQueue: config.temporal.taskQueue, workflowId, args: [{ inventoryPath }],
     });
     const failure = await handle.result().catch((err: unknown) => err);

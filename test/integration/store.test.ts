@@ -4,10 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../store/db.js';
 import { loadMigrations, migrate, MigrationChecksumError } from '../../store/migrate.js';
-import { createStore, encodeScanResourceRows, type AuditEntry, type NewScan, type ScanResourceRow, type Store } from '../../store/index.js';
+import { createStore, encodeScanResourceRows, type AuditEntry, type NewScan, type Store } from '../../store/index.js';
+import type { ScanResourceRow, ScanTotals } from '../../core/scan.js';
 import { createTestDatabase, createTestPglite } from '../support/databases.js';
 
 // ---- builders ------------------------------------------------------------------------------
+
+/** Totals as stored, only the fields a test looks at (the store keeps jsonb as given). */
+const someTotals = (t: Partial<ScanTotals> = {}) => t as ScanTotals;
 
 const runId = Math.random().toString(36).slice(2, 8);
 let serial = 0;
@@ -286,8 +290,8 @@ describe.each(backends)('store on $kind', (backend) => {
       });
       expect(Date.parse(created.startedAt)).not.toBeNaN();
 
-      const totals = { total: 3, compliant: 2, byResourceType: { 'ec2:instance': { total: 3, compliant: 2 } } };
-      const dataQuality = { status: 'partial' as const, missing: [{ target: '111111111111/eu-west-1', reason: 'AccessDenied' }] };
+      const totals = someTotals({ total: 3, compliant: 2, byResourceType: { 'ec2:instance': { total: 3, compliant: 2 } } });
+      const dataQuality = { status: 'partial' as const, missing: [{ account: '111111111111', region: 'eu-west-1', errorType: 'AccessDenied', reason: 'not authorized' }] };
       const { changed, scan } = await store.completeScan(input.id, { status: 'completed', totals, dataQuality });
       expect(changed).toBe(true);
       expect(scan).toMatchObject({ status: 'completed', totals, dataQuality, startedAt: created.startedAt });
@@ -309,31 +313,31 @@ describe.each(backends)('store on $kind', (backend) => {
     it('complete once: a retry changes nothing and a cancelled scan is not resurrected', async () => {
       const done = aScan();
       await store.createScan(done);
-      const first = await store.completeScan(done.id, { status: 'completed', totals: { total: 1 }, dataQuality: { status: 'complete', missing: [] } });
-      const retry = await store.completeScan(done.id, { status: 'failed', totals: { total: 99 }, dataQuality: { status: 'partial', missing: ['x'] } });
+      const first = await store.completeScan(done.id, { status: 'completed', totals: someTotals({ total: 1 }), dataQuality: { status: 'complete', missing: [] } });
+      const retry = await store.completeScan(done.id, { status: 'failed', totals: someTotals({ total: 99 }), dataQuality: { status: 'partial', missing: [{ account: '111111111111', errorType: 'AccessDenied', reason: 'x' }] } });
       expect(retry).toEqual({ changed: false, scan: first.scan });
 
       const cancelled = aScan();
       await store.createScan(cancelled);
-      const cancel = await store.completeScan(cancelled.id, { status: 'cancelled', totals: {}, dataQuality: { status: 'partial', missing: [] } });
+      const cancel = await store.completeScan(cancelled.id, { status: 'cancelled', totals: someTotals(), dataQuality: { status: 'partial', missing: [] } });
       expect(cancel.changed).toBe(true);
-      const late = await store.completeScan(cancelled.id, { status: 'completed', totals: { total: 5 }, dataQuality: { status: 'complete', missing: [] } });
+      const late = await store.completeScan(cancelled.id, { status: 'completed', totals: someTotals({ total: 5 }), dataQuality: { status: 'complete', missing: [] } });
       expect(late.changed).toBe(false);
       expect(late.scan).toMatchObject({ status: 'cancelled', totals: {}, finishedAt: cancel.scan!.finishedAt });
 
-      expect(await store.completeScan('no-such-scan', { status: 'failed', totals: {}, dataQuality: { status: 'partial', missing: [] } }))
+      expect(await store.completeScan('no-such-scan', { status: 'failed', totals: someTotals(), dataQuality: { status: 'partial', missing: [] } }))
         .toEqual({ changed: false, scan: undefined });
     });
 
     it('serve the latest completed scan of a scope within a maximum age', async () => {
       const scopeHash = `scope-${next()}`;
-      const complete = (id: string) => store.completeScan(id, { status: 'completed', totals: {}, dataQuality: { status: 'complete', missing: [] } });
+      const complete = (id: string) => store.completeScan(id, { status: 'completed', totals: someTotals(), dataQuality: { status: 'complete', missing: [] } });
       const older = await store.createScan(aScan({ scopeHash }));
       await complete(older.id);
       const newer = await store.createScan(aScan({ scopeHash }));
       await complete(newer.id);
       const failed = await store.createScan(aScan({ scopeHash }));
-      await store.completeScan(failed.id, { status: 'failed', totals: {}, dataQuality: { status: 'partial', missing: [] } });
+      await store.completeScan(failed.id, { status: 'failed', totals: someTotals(), dataQuality: { status: 'partial', missing: [] } });
       await store.createScan(aScan({ scopeHash })); // still running
 
       expect((await store.latestCompletedScan(scopeHash, { maxAgeSeconds: 3600 }))?.id).toBe(newer.id);
@@ -346,7 +350,7 @@ describe.each(backends)('store on $kind', (backend) => {
 
     it('list snapshots apart from ad-hoc scans, newest first', async () => {
       const [{ now }] = await db.query<{ now: Date }>('select now() as now') as [{ now: Date }];
-      const completeIt = (id: string) => store.completeScan(id, { status: 'completed', totals: {}, dataQuality: { status: 'complete', missing: [] } });
+      const completeIt = (id: string) => store.completeScan(id, { status: 'completed', totals: someTotals(), dataQuality: { status: 'complete', missing: [] } });
       const snapshotA = await store.createScan(aScan({ storeSnapshot: true, trigger: 'scheduled' }));
       await completeIt(snapshotA.id);
       const snapshotB = await store.createScan(aScan({ storeSnapshot: true, trigger: 'scheduled' }));

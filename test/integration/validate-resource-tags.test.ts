@@ -9,7 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Client, Connection } from '@temporalio/client';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../activities/aws/clients.js';
+import { AwsClients } from '../../cloud/aws/clients.js';
 import { configSchema } from '../../config/index.js';
 import { createLogger } from '../../config/logger.js';
 import type { GatewayDeps, ToolDefinition } from '../../mcp-gateway/context.js';

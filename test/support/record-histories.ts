@@ -7,8 +7,9 @@ import { createRequire } from 'node:module';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { cancelSignal, evaluateInventory } from '../../workflows/contract.js';
 import { accountWorkflowId } from '../../core/account-workflow-id.js';
-import { scanProgress, startComplianceScan, type StartScanOptions } from '../../mcp-gateway/scan-client.js';
+import { scanProgress, startComplianceScan, type StartScanOptions } from '../../client/scans.js';
 import { REPO_ROOT } from '../../worker/temporal-cli.js';
 import type { ComplianceScanResult } from '../../workflows/types.js';
 import { anAwsResource, writeInventory } from './inventory.js';
@@ -111,15 +112,19 @@ async function main(): Promise<void> {
       for (let run = 1; runId; run++) runId = await save('complianceScan', `continued-as-new-run${run}`, workflowId, runId);
     }
 
-    // 4. Cancelled by the `cancel` signal mid-scan, with its running child.
+    // 4. Cancelled by the `cancel` signal mid-scan, with its running child. One shard at a time:
+    // the worker owns that setting, so a worker configured for it takes over.
+    stack.env.MAX_CONCURRENT_SHARDS = '1';
+    await stack.worker.kill();
+    stack.respawnWorker();
     for (const how of ['signal', 'temporal'] as const) {
       proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 300 } }]);
-      const { handle, workflowId } = await start({ scope: scope(), overrides: { maxConcurrentRegions: 1, maxParallelAccounts: 1 } });
+      const { handle, workflowId } = await start({ scope: scope(), overrides: { maxParallelAccounts: 1 } });
       await waitUntil(async () => {
         const progress = await scanProgress(client, workflowId).catch(() => undefined);
         return !!progress && progress.shardsDone > 0;
       }, 60_000, `scan ${workflowId} never finished a shard`);
-      if (how === 'signal') await handle.signal('cancel', 'recording');
+      if (how === 'signal') await handle.signal(cancelSignal, 'recording');
       else await handle.cancel();
       const outcome = await handle.result().catch((err: unknown) => err);
       proxy.setRules([]);
@@ -136,12 +141,12 @@ async function main(): Promise<void> {
         anAwsResource({ tags: { Owner: 'team-a', Environment: 'prod' } }),
         anAwsResource({ type: 's3:bucket' }),
       ]);
-      const ok = await client.workflow.start('evaluateInventory', {
+      const ok = await client.workflow.start(evaluateInventory, {
         taskQueue: config.temporal.taskQueue, workflowId: 'inventory-replay-completed', args: [{ inventoryPath }],
       });
       await ok.result();
       await save('evaluateInventory', 'completed', ok.workflowId);
-      const missing = await client.workflow.start('evaluateInventory', {
+      const missing = await client.workflow.start(evaluateInventory, {
         taskQueue: config.temporal.taskQueue, workflowId: 'inventory-replay-missing-file', args: [{ inventoryPath: '/nonexistent/inventory.json' }],
       });
       if (!(await missing.result().catch((err: unknown) => err) instanceof WorkflowFailedError)) throw new Error('expected a failed run');

@@ -29,6 +29,19 @@ describe('loadConfig', () => {
     expect(config.policy.path).toBe('policies/examples/x.json');
   });
 
+  it('reads the shard concurrency as MAX_CONCURRENT_SHARDS, with the old names still accepted', () => {
+    expect(loadConfig({} as NodeJS.ProcessEnv).aws.maxConcurrentShards).toBe(5);
+    expect(loadConfig({ MAX_CONCURRENT_SHARDS: '3' } as NodeJS.ProcessEnv).aws.maxConcurrentShards).toBe(3);
+    expect(loadConfig({ MAX_CONCURRENT_REGIONS: '2' } as NodeJS.ProcessEnv).aws.maxConcurrentShards).toBe(2);
+    expect(loadConfig({ MAX_CONCURRENT_REGIONS: '2', MAX_CONCURRENT_SHARDS: '4' } as NodeJS.ProcessEnv).aws.maxConcurrentShards).toBe(4);
+    const old = yamlFile('aws:\n  maxConcurrentRegions: 7\n');
+    expect(loadConfig({ CONFIG_FILE: old } as NodeJS.ProcessEnv).aws.maxConcurrentShards).toBe(7);
+    // The environment still overrides the file, whichever names either uses.
+    const both = yamlFile('aws:\n  maxConcurrentShards: 6\n');
+    expect(loadConfig({ CONFIG_FILE: both, MAX_CONCURRENT_REGIONS: '2' } as NodeJS.ProcessEnv).aws.maxConcurrentShards).toBe(2);
+    expect(() => loadConfig({ MAX_CONCURRENT_REGIONS: '0' } as NodeJS.ProcessEnv)).toThrow(/aws\.maxConcurrentShards/);
+  });
+
   it('names the field of an invalid value', () => {
     expect(() => loadConfig({ PORT: 'eighty' } as NodeJS.ProcessEnv)).toThrow(/http\.port/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' } as NodeJS.ProcessEnv)).toThrow(ConfigError);

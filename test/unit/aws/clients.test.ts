@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AwsClients, MAX_CACHED_CLIENTS } from '../../../activities/aws/clients.js';
+import { AwsClients, MAX_CACHED_CLIENTS } from '../../../cloud/aws/clients.js';
 
 describe('AwsClients cache', () => {
   it('keeps at most MAX_CACHED_CLIENTS clients, dropping the least recently used', () => {

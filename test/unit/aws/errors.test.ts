@@ -7,8 +7,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCall, describeAwsError, toActivityFailure } from '../../../activities/aws/errors.js';
-import { getResourcesPage } from '../../../activities/aws/tags.js';
+import { awsCall, describeAwsError, toActivityFailure } from '../../../cloud/aws/errors.js';
+import { getResourcesPage } from '../../../cloud/aws/tags.js';
 import { freePort } from '../../../worker/dev-server.js';
 
 const PRINCIPAL = 'arn:aws:sts::111111111111:assumed-role/OrganizationAccountAccessRole/finops-tag-compliance';

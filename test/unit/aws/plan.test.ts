@@ -1,6 +1,6 @@
 // Shard planning and ARN placement: pure functions the scan's correctness rests on.
 import { describe, expect, it } from 'vitest';
-import { planShards } from '../../../activities/aws/plan.js';
+import { planShards } from '../../../cloud/aws/plan.js';
 import { parseArn, regionOfArn } from '../../../core/aws/arn.js';
 import { taggingApiFilter, typeSelected } from '../../../core/aws/resource-types.js';
 

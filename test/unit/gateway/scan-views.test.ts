@@ -6,14 +6,14 @@ import { scanResultSchema, summaryText, summaryView } from '../../../mcp-gateway
 import { servesFromCache } from '../../../mcp-gateway/scans.js';
 import { configSchema } from '../../../config/index.js';
 import type { ScanRecord } from '../../../store/index.js';
-import type { ScanProgress } from '../../../workflows/types.js';
+import type { ScanProgress } from '../../../core/scan.js';
 
 function aScan(over: Partial<ScanRecord> = {}): ScanRecord {
   return {
     id: 'scan-adhoc-0123456789ab-20260101T0000Z.abcdef12', workflowId: 'scan-adhoc-0123456789ab-20260101T0000Z', trigger: 'adhoc',
     scope: { resourceTypes: ['ec2:instance'] }, scopeHash: '0123456789ab', policyVersionId: 1, status: 'completed',
     startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', storeSnapshot: false,
-    totals: { total: 100_000, compliant: 35_799, nonCompliant: 64_201, score: 0.358 },
+    totals: { total: 100_000, compliant: 35_799, nonCompliant: 64_201, score: 0.358, byResourceType: {} },
     dataQuality: { status: 'complete', missing: [] },
     ...over,
   };
@@ -21,7 +21,7 @@ function aScan(over: Partial<ScanRecord> = {}): ScanRecord {
 
 describe('scan summary', () => {
   it('has no score when the scan saw no resources, even if a score of 1 was stored', () => {
-    const cancelled = aScan({ status: 'cancelled', totals: { total: 0, compliant: 0, nonCompliant: 0, score: 1 } });
+    const cancelled = aScan({ status: 'cancelled', totals: { total: 0, compliant: 0, nonCompliant: 0, score: 1, byResourceType: {} } });
     expect(summaryView(cancelled).compliance_score).toBeNull();
     expect(summaryText(cancelled)).toMatch(/^no score \(0 resources\)/);
     expect(summaryText(cancelled)).not.toContain('100');

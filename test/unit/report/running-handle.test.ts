@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runningScan } from '../../../mcp-gateway/scan-output.js';
 import { findUntaggedResources } from '../../../mcp-gateway/tools/find-untagged-resources.js';
 import { generateComplianceReport } from '../../../mcp-gateway/tools/generate-compliance-report.js';
-import type { ScanProgress } from '../../../workflows/types.js';
+import type { ScanProgress } from '../../../core/scan.js';
 
 const progress: ScanProgress = {
   scanId: 'scan-adhoc-abc', phase: 'scanning', accountsTotal: 4, accountsDone: 1, shardsTotal: 40, shardsDone: 12,

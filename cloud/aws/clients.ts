@@ -9,8 +9,11 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { S3Client } from '@aws-sdk/client-s3';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Pluggable } from '@smithy/types';
 import { Agent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
+import type { Config } from '../../config/index.js';
+import { callCounter } from './call-counter.js';
 import { AwsSessions } from './sessions.js';
 
 export interface AwsClientOptions {
@@ -21,6 +24,22 @@ export interface AwsClientOptions {
   managementAccountId?: string;
   /** SDK attempts per call before the error reaches Temporal's retry policy. */
   maxAttempts?: number;
+}
+
+/**
+ * The process's AWS clients, from the one config: the worker's shards and the gateway's live reads
+ * then assume the same cross-account role. Build it once per process; its owner destroys it.
+ */
+export function awsClientsFrom(config: Config): AwsClients {
+  const { aws } = config;
+  return new AwsClients({
+    endpoint: aws.endpoint,
+    roleName: aws.crossAccountRoleName,
+    externalId: aws.externalId,
+    sessionDurationSeconds: aws.sessionDurationSeconds,
+    managementAccountId: aws.managementAccountId,
+    maxAttempts: aws.sdkMaxAttempts,
+  });
 }
 
 const CLIENTS = {
@@ -82,6 +101,8 @@ export class AwsClients {
         // The default chain for the home account, an assumed-role session for the others.
         credentials: async () => (await this.sessions.credentialsFor(accountId)) ?? (await this.defaultCredentials()),
       });
+      // Every request sent (retries included) is counted for the shard or step that made it.
+      (client as { middlewareStack: { use(p: Pluggable<object, object>): void } }).middlewareStack.use(callCounter(service));
       this.clients.set(key, client);
     }
     return client;

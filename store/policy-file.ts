@@ -1,8 +1,9 @@
-// Loads the tagging policy file, validates it and records it as a policy version, so every
-// scan points at the exact policy document it was evaluated against.
+// The tagging policy file as a stored policy version: loaded, validated and recorded, so every
+// scan points at the exact policy document it was evaluated against; and compiled versions by id.
+// Used by the activities and the gateway alike, so it lives with the policy versions it writes.
 import { readFile } from 'node:fs/promises';
 import { compilePolicy, parsePolicy, type CompiledPolicy, type TaggingPolicy } from '../core/policy/index.js';
-import type { Store } from '../store/index.js';
+import type { Store } from './index.js';
 
 export interface LoadedPolicy {
   id: number;

@@ -5,7 +5,7 @@ import { DescribeInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/clien
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
-import { GetBucketLocationCommand, GetBucketTaggingCommand, ListBucketsCommand, type Bucket } from '@aws-sdk/client-s3';
+import { GetBucketLocationCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import type { ListedType } from '../../core/aws/resource-types.js';
 import type { Resource } from '../../core/resource.js';
 import type { AwsClients } from './clients.js';
@@ -28,7 +28,8 @@ export interface ListPage {
 
 export type Lister = (ctx: ListContext, token: string | undefined) => Promise<ListPage>;
 
-const BUCKET_TAG_CONCURRENCY = 8;
+/** GetBucketLocation calls in flight per page, for buckets ListBuckets gave no region for. */
+const BUCKET_LOCATION_CONCURRENCY = 8;
 /** DescribeTable calls in flight per page: ListTables names at most 100 tables, each needs one. */
 const TABLE_DESCRIBE_CONCURRENCY = 8;
 
@@ -120,31 +121,41 @@ const dynamodbTables: Lister = async (ctx, token) => {
   return { resources: await withTags(ctx, 'dynamodb:table', items), next: out.LastEvaluatedTableName || undefined };
 };
 
-// S3 is global: one listing per account, each bucket reported in its own region.
+// S3 is global: one listing per account, each bucket reported in its own region. No call per
+// bucket where AWS has a bulk one: the region comes with ListBuckets (BucketRegion; only a bucket
+// without it costs a GetBucketLocation, as on emulators that leave it empty), and the tags come
+// from the Tagging API, one GetResources(ResourceARNList) per region among the page's buckets
+// (a bucket's tags are served in its own region), merged by ARN so never-tagged buckets stay.
 const s3Buckets: Lister = async (ctx, token) => {
   const s3 = ctx.clients.client('s3', ctx.accountId, ctx.region);
   const out = await call(ctx, 's3', 'ListBuckets', () => s3.send(new ListBucketsCommand({ MaxBuckets: 100, ContinuationToken: token })));
-  const buckets = await mapLimit(out.Buckets ?? [], BUCKET_TAG_CONCURRENCY, (bucket) => bucketResource(ctx, bucket));
-  return { resources: buckets.filter((b): b is Resource => b !== undefined), next: out.ContinuationToken || undefined };
+  const located = await mapLimit(out.Buckets ?? [], BUCKET_LOCATION_CONCURRENCY, async (bucket) =>
+    ({ name: bucket.Name!, created: iso(bucket.CreationDate), region: bucket.BucketRegion || (await bucketLocation(ctx, bucket.Name!)) }));
+  const byRegion = new Map<string, typeof located>();
+  for (const bucket of located) {
+    if (ctx.onlyRegions && !ctx.onlyRegions.includes(bucket.region)) continue;
+    const group = byRegion.get(bucket.region) ?? [];
+    if (group.length === 0) byRegion.set(bucket.region, group);
+    group.push(bucket);
+  }
+  const resources: Resource[] = [];
+  for (const [region, buckets] of byRegion) {
+    const tags = await tagsByArn(ctx.clients.client('tagging', ctx.accountId, region), buckets.map((b) => bucketArn(region, b.name)));
+    for (const { name, created } of buckets) {
+      const id = bucketArn(region, name);
+      resources.push({ cloud: 'aws', account: ctx.accountId, region, type: 's3:bucket', id, name, tags: tags.get(id) ?? {}, created });
+    }
+  }
+  return { resources, next: out.ContinuationToken || undefined };
 };
 
-/** The bucket with its tags, or undefined when it lives outside the regions asked for (no tag read then). */
-async function bucketResource(ctx: ListContext, bucket: Bucket): Promise<Resource | undefined> {
+const bucketArn = (region: string, name: string) => `arn:${partitionOf(region)}:s3:::${name}`;
+
+/** Where a bucket lives, for a bucket ListBuckets gave no BucketRegion for. */
+async function bucketLocation(ctx: ListContext, name: string): Promise<string> {
   const s3 = ctx.clients.client('s3', ctx.accountId, ctx.region);
-  const name = bucket.Name!;
-  const region = bucket.BucketRegion
-    ?? ((await call(ctx, 's3', 'GetBucketLocation', () => s3.send(new GetBucketLocationCommand({ Bucket: name })))).LocationConstraint || 'us-east-1');
-  if (ctx.onlyRegions && !ctx.onlyRegions.includes(region)) return undefined;
-  let tags: TagMap = {};
-  try {
-    tags = tagsOf((await call(ctx, 's3', 'GetBucketTagging', () => s3.send(new GetBucketTaggingCommand({ Bucket: name })))).TagSet);
-  } catch (err) {
-    if ((err as Error).name !== 'NoSuchTagSet') throw err;
-  }
-  return {
-    cloud: 'aws', account: ctx.accountId, region, type: 's3:bucket', id: `arn:${partitionOf(region)}:s3:::${name}`,
-    name, tags, created: iso(bucket.CreationDate),
-  };
+  const out = await call(ctx, 's3', 'GetBucketLocation', () => s3.send(new GetBucketLocationCommand({ Bucket: name })));
+  return out.LocationConstraint || 'us-east-1';
 }
 
 export const LISTERS: Record<ListedType, Lister> = {

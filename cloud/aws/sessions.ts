@@ -6,6 +6,7 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { callCounter } from './call-counter.js';
 import { toActivityFailure } from './errors.js';
 
 export interface SessionOptions {
@@ -36,6 +37,7 @@ export class AwsSessions {
 
   constructor(private readonly opts: SessionOptions) {
     this.sts = new STSClient(opts.clientConfig);
+    this.sts.middlewareStack.use(callCounter('sts'));
     this.now = opts.now ?? Date.now;
   }
 
@@ -101,6 +103,7 @@ export class AwsSessions {
     const session = await this.assumeRole(accountId);
     // The identity is checked with the new credentials, once per session (cached and refreshed with it).
     const sts = new STSClient({ ...this.opts.clientConfig, credentials: session.credentials });
+    sts.middlewareStack.use(callCounter('sts'));
     try {
       await this.identityOf(sts, accountId, `sts:AssumeRole ${this.opts.roleName}`);
     } finally {

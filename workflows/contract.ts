@@ -1,0 +1,15 @@
+// The workflow contract callers use by reference (client.workflow.start(complianceScan, …),
+// handle.query(progressQuery), handle.signal(cancelSignal)): the workflow functions, their
+// queries, signals and search attributes, and their inputs and results. Nobody outside this file
+// and definitions.ts spells a workflow, query or signal name.
+export { complianceScan } from './compliance-scan.js';
+export { accountScan } from './account-scan.js';
+export { evaluateInventory } from './evaluate-inventory.js';
+export {
+  ACCOUNT_COUNT_ATTRIBUTE, CLOUDS_ATTRIBUTE, SCAN_TRIGGER_ATTRIBUTE, SEARCH_ATTRIBUTES,
+  accountProgressQuery, cancelSignal, progressQuery,
+} from './definitions.js';
+export type {
+  AccountScanInput, AccountScanResult, ComplianceScanInput, ComplianceScanResult,
+  EvaluateInventoryInput, EvaluateInventoryResult,
+} from './types.js';

@@ -1,0 +1,24 @@
+// The queries, signals and search attributes of our workflows, defined once. Workflow code
+// imports them from here; callers import them from contract.ts. The names are part of running
+// workflows and recorded histories: never rename them.
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { AccountProgress, ScanProgress } from '../core/scan.js';
+
+/** complianceScan's progress: shards done/total, resources seen, failures, running accounts. */
+export const progressQuery = defineQuery<ScanProgress>('progress');
+/** accountScan's own progress, which the client adds to its parent's for running accounts. */
+export const accountProgressQuery = defineQuery<AccountProgress>('progress');
+/** Stops new shards; the scan closes as cancelled with partial data. */
+export const cancelSignal = defineSignal<[reason?: string]>('cancel');
+
+export const SCAN_TRIGGER_ATTRIBUTE = defineSearchAttributeKey('ScanTrigger', SearchAttributeType.KEYWORD);
+export const ACCOUNT_COUNT_ATTRIBUTE = defineSearchAttributeKey('AccountCount', SearchAttributeType.INT);
+export const CLOUDS_ATTRIBUTE = defineSearchAttributeKey('Clouds', SearchAttributeType.KEYWORD_LIST);
+
+/** The custom search attributes as the Temporal CLI registers them (`--search-attribute Name=Type`). */
+export const SEARCH_ATTRIBUTES = {
+  [SCAN_TRIGGER_ATTRIBUTE.name]: 'Keyword',
+  [ACCOUNT_COUNT_ATTRIBUTE.name]: 'Int',
+  [CLOUDS_ATTRIBUTE.name]: 'KeywordList',
+} as const;
