@@ -6,7 +6,7 @@ import type { AwsClients } from '../cloud/aws/clients.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/index.js';
-import type { ScanMemo } from './scan-memo.js';
+import type { ScanMemo } from './scans/memo.js';
 
 export interface GatewayDeps {
   config: Config;

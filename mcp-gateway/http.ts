@@ -23,7 +23,7 @@ import { HostGuard } from './http/host-guard.js';
 import { registerMcpRoute } from './http/mcp-route.js';
 import { RefusalAuditor } from './http/refusal-audit.js';
 import { SessionRegistry } from './http/sessions.js';
-import { withScanMemo } from './scan-memo.js';
+import { withScanMemo } from './scans/memo.js';
 
 const registries = new WeakMap<FastifyInstance, SessionRegistry>();
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { GatewayDeps } from './context.js';
-import { withScanMemo } from './scan-memo.js';
+import { withScanMemo } from './scans/memo.js';
 import { createMcpServer } from './server.js';
 
 export async function serveStdio(gatewayDeps: GatewayDeps): Promise<{ close(): Promise<void>; closed: Promise<void> }> {

@@ -15,7 +15,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolContext, ToolDefinition, ToolResult } from '../context.js';
 import { invalidParams, ToolError } from '../errors.js';
-import { findOrStartScan, scopeOf, type ScopeArgs } from '../scans.js';
+import { findOrStartScan } from '../scans/resolve.js';
+import { scopeOf, type ScopeArgs } from '../scans/params.js';
 import { encodeTaskId } from './task-id.js';
 
 export { ScanTaskStore } from './scan-task-store.js';

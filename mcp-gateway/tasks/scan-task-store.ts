@@ -14,8 +14,8 @@ import { isTerminal, type CreateTaskOptions, type TaskStore } from '@modelcontex
 import type { CallToolResult, Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayDeps } from '../context.js';
 import { cancelComplianceScan, isComplianceScan, listComplianceScans, scanHandle, scanProgress } from '../../client/scans.js';
-import { progressText } from '../scans.js';
-import { bounded, isTemporalUnavailable, RPC_DEADLINE_MS, statusUnknown } from '../temporal-reach.js';
+import { progressText } from '../scans/resolve.js';
+import { bounded, isTemporalUnavailable, RPC_DEADLINE_MS, statusUnknown } from '../scans/temporal-reach.js';
 import { completedCheck } from '../tools/check-tag-compliance.js';
 import type { ScanRecord } from '../../store/index.js';
 import { decodeTaskId, encodeTaskId, type ScanTaskRef } from './task-id.js';

@@ -3,9 +3,9 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { defineTool } from '../context.js';
 import { ToolError } from '../errors.js';
-import { progressSchema, progressView } from '../scan-output.js';
+import { progressSchema, progressView } from '../scans/state-views.js';
 import { cancelComplianceScan, scanHandle, scanProgress } from '../../client/scans.js';
-import { scanIdParam } from './scan-id.js';
+import { scanIdParam } from '../scans/params.js';
 
 export const cancelScan = defineTool({
   name: 'cancel_scan',

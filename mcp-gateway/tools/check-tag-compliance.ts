@@ -2,12 +2,13 @@
 // once; otherwise a durable scan starts (or is joined) and the call waits up to wait_seconds.
 import { z } from 'zod';
 import { defineTool } from '../context.js';
-import { runningScan } from '../scan-output.js';
-import { scanResultSchema, summaryText, summaryView } from '../scan-views.js';
-import { resolveScan, scopeOf, scopeParams, waitParams } from '../scans.js';
+import { runningScan } from '../scans/state-views.js';
+import { scanResultSchema, summaryText, summaryView } from '../scans/result-views.js';
+import { resolveScan } from '../scans/resolve.js';
+import { scopeOf, scopeParams, waitParams } from '../scans/params.js';
 import type { ScanRecord, Store } from '../../store/index.js';
-import type { ScanMemo } from '../scan-memo.js';
-import { pageParams, severityParam, violationPage } from '../violations.js';
+import type { ScanMemo } from '../scans/memo.js';
+import { pageParams, severityParam, violationPage } from '../scans/violation-pages.js';
 
 export const checkTagCompliance = defineTool({
   name: 'check_tag_compliance',

@@ -6,8 +6,9 @@ import { CursorError, decodeCursor, encodeCursor, missingRequiredTags, money, re
 import type { ScanRecord, Store } from '../../store/index.js';
 import { defineTool } from '../context.js';
 import { ToolError } from '../errors.js';
-import { dataQualityOf, dataQualitySchema, runningScan, scanStateShape } from '../scan-output.js';
-import { resolveScan, scopeOf, scopeParams, waitParams } from '../scans.js';
+import { dataQualityOf, dataQualitySchema, runningScan, scanStateShape } from '../scans/state-views.js';
+import { resolveScan } from '../scans/resolve.js';
+import { scopeOf, scopeParams, waitParams } from '../scans/params.js';
 
 const resourceSchema = z.object({
   arn: z.string().describe('ARN (the resource id)'),

@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { buildReport, percent, renderReport, REPORT_FORMATS } from '../../core/report/index.js';
 import { defineTool } from '../context.js';
-import { dataQualityOf, dataQualitySchema, reportScopeOf, runningScan, scanStateShape } from '../scan-output.js';
-import { resolveScan, scopeOf, scopeParams, waitParams } from '../scans.js';
+import { dataQualityOf, dataQualitySchema, reportScopeOf, runningScan, scanStateShape } from '../scans/state-views.js';
+import { resolveScan } from '../scans/resolve.js';
+import { scopeOf, scopeParams, waitParams } from '../scans/params.js';
 
 const violationSchema = z.object({
   tag: z.string().describe('Tag key as the policy spells it'),

@@ -1,11 +1,11 @@
 // get_scan_status: a scan's progress while it runs, its result once done.
 import { z } from 'zod';
 import { defineTool } from '../context.js';
-import { runningScan } from '../scan-output.js';
-import { scanResultSchema, summaryText, summaryView } from '../scan-views.js';
-import { awaitScan } from '../scans.js';
-import { pageParams, severityParam, violationPage } from '../violations.js';
-import { scanIdParam } from './scan-id.js';
+import { runningScan } from '../scans/state-views.js';
+import { scanResultSchema, summaryText, summaryView } from '../scans/result-views.js';
+import { awaitScan } from '../scans/resolve.js';
+import { pageParams, severityParam, violationPage } from '../scans/violation-pages.js';
+import { scanIdParam } from '../scans/params.js';
 
 export const getScanStatus = defineTool({
   name: 'get_scan_status',

@@ -6,7 +6,7 @@ import {
 } from '../../core/report/index.js';
 import type { SnapshotRecord } from '../../store/index.js';
 import { defineTool } from '../context.js';
-import { scopeOf, scopeParams } from '../scans.js';
+import { scopeOf, scopeParams } from '../scans/params.js';
 
 const DAY_MS = 86_400_000;
 const MAX_SCOPES_LISTED = 20;

@@ -1,7 +1,7 @@
 // list_scans: recent scans with status and headline numbers.
 import { z } from 'zod';
 import { defineTool } from '../context.js';
-import { scanSummarySchema, summaryView } from '../scan-views.js';
+import { scanSummarySchema, summaryView } from '../scans/result-views.js';
 
 export const listScans = defineTool({
   name: 'list_scans',

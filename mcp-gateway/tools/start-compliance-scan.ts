@@ -4,7 +4,7 @@ import { MAX_ACCOUNTS_PER_CALL, MAX_REGIONS_PER_CALL } from '../../core/limits.j
 import { assertScopeAllowed } from '../allowed-accounts.js';
 import { defineTool } from '../context.js';
 import { startComplianceScan } from '../../client/scans.js';
-import { scopeOf, scopeParams } from '../scans.js';
+import { scopeOf, scopeParams } from '../scans/params.js';
 
 export const startComplianceScanTool = defineTool({
   name: 'start_compliance_scan',

@@ -1,7 +1,7 @@
 // The gateway's memo of cached-result reads over a real store: how long "the newest completed scan
 // of a scope" is reused, when a newer scan shows, and which violation pages are kept.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MEMO_MS, ScanMemo } from '../../mcp-gateway/scan-memo.js';
+import { MEMO_MS, ScanMemo } from '../../mcp-gateway/scans/memo.js';
 import { openDb, type Db } from '../../store/db.js';
 import { migrate } from '../../store/migrate.js';
 import { createStore, type ScanRecord, type Store } from '../../store/index.js';

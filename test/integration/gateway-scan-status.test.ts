@@ -16,7 +16,7 @@ import type { ToolContext, ToolDefinition } from '../../mcp-gateway/context.js';
 import { createMcpServer } from '../../mcp-gateway/server.js';
 import { checkTagCompliance } from '../../mcp-gateway/tools/check-tag-compliance.js';
 import { getScanStatus } from '../../mcp-gateway/tools/get-scan-status.js';
-import { scanIdParam } from '../../mcp-gateway/tools/scan-id.js';
+import { scanIdParam } from '../../mcp-gateway/scans/params.js';
 import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
 
 type Check = Parameters<typeof checkTagCompliance.handler>[1];

@@ -1,9 +1,9 @@
 // What a client reads about a scan: no score without resources, a partial result flagged before
 // any figure, and shards being retried shown next to failures.
 import { describe, expect, it } from 'vitest';
-import { runningScan } from '../../../mcp-gateway/scan-output.js';
-import { scanResultSchema, summaryText, summaryView } from '../../../mcp-gateway/scan-views.js';
-import { servesFromCache } from '../../../mcp-gateway/scans.js';
+import { runningScan } from '../../../mcp-gateway/scans/state-views.js';
+import { scanResultSchema, summaryText, summaryView } from '../../../mcp-gateway/scans/result-views.js';
+import { servesFromCache } from '../../../mcp-gateway/scans/resolve.js';
 import { configSchema } from '../../../config/index.js';
 import type { ScanRecord } from '../../../store/index.js';
 import type { ScanProgress } from '../../../core/scan.js';

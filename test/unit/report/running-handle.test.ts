@@ -1,7 +1,7 @@
 // The handle a scan-backed tool returns while its scan runs must satisfy that tool's output
 // schema (the MCP server validates structuredContent against it).
 import { describe, expect, it } from 'vitest';
-import { runningScan } from '../../../mcp-gateway/scan-output.js';
+import { runningScan } from '../../../mcp-gateway/scans/state-views.js';
 import { findUntaggedResources } from '../../../mcp-gateway/tools/find-untagged-resources.js';
 import { generateComplianceReport } from '../../../mcp-gateway/tools/generate-compliance-report.js';
 import type { ScanProgress } from '../../../core/scan.js';

@@ -2,17 +2,15 @@
 // join) the workflow and wait for it up to a bound, reporting progress while it runs. A scan
 // still running when the wait ends is returned as a handle for get_scan_status.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { z } from 'zod';
-import { MAX_ACCOUNTS_PER_CALL, MAX_REGIONS_PER_CALL } from '../core/limits.js';
-import { scopeHash } from '../core/scan-id.js';
-import { normaliseScope, ScopeError, type ScanScope, type ScopeInput } from '../core/scope.js';
-import type { ScanRecord } from '../store/index.js';
-import type { Config } from '../config/index.js';
-import { runningForcedScan, scanHandle, scanProgress, startComplianceScan, type ComplianceScanResult } from '../client/scans.js';
-import { emptyScanProgress } from '../core/scan.js';
-import type { ToolContext } from './context.js';
-import { assertScopeAllowed } from './allowed-accounts.js';
-import { ToolError } from './errors.js';
+import { scopeHash } from '../../core/scan-id.js';
+import type { ScanScope } from '../../core/scope.js';
+import type { ScanRecord } from '../../store/index.js';
+import type { Config } from '../../config/index.js';
+import { runningForcedScan, scanHandle, scanProgress, startComplianceScan, type ComplianceScanResult } from '../../client/scans.js';
+import { emptyScanProgress } from '../../core/scan.js';
+import type { ToolContext } from '../context.js';
+import { assertScopeAllowed } from '../allowed-accounts.js';
+import { ToolError } from '../errors.js';
 import { retryingShards, type LiveProgress } from './live-progress.js';
 import { bounded, cannotStart, isTemporalUnavailable, QUERY_DEADLINE_MS, RPC_DEADLINE_MS, START_DEADLINE_MS, statusUnknown } from './temporal-reach.js';
 
@@ -21,57 +19,6 @@ const POLL_MS = 500;
 const RETRYING_EVERY = 10;
 /** Recent scans searched for a completed one when Temporal cannot be asked. */
 const STORE_FALLBACK_SCANS = 500;
-
-/** Scope parameters every scanning tool accepts: the peer's, plus accounts, regions and cloud_provider. */
-export const scopeParams = {
-  resource_types: z.array(z.string().min(1).max(100)).min(1).max(200)
-    .describe('Resource types as service:kind (e.g. ec2:instance, s3:bucket, rds:db), wildcards such as ec2:*, or ["all"]'),
-  filters: z.object({
-    region: z.string().max(32).optional(),
-    account_id: z.string().max(12).optional(),
-  }).strict().optional().describe('Narrow the scope to one region and/or one account (the peer\'s filters)'),
-  accounts: z.array(z.string().max(12)).max(MAX_ACCOUNTS_PER_CALL, `at most ${MAX_ACCOUNTS_PER_CALL} accounts per call`).optional()
-    .describe(`12-digit AWS account ids, at most ${MAX_ACCOUNTS_PER_CALL}, each within the allowed set (SCAN_ACCOUNTS, else the ` +
-      'organisation\'s active accounts); default: every allowed account'),
-  regions: z.array(z.string().max(32)).max(MAX_REGIONS_PER_CALL, `at most ${MAX_REGIONS_PER_CALL} regions per call`).optional()
-    .describe(`Region codes, at most ${MAX_REGIONS_PER_CALL}; default: every opted-in region`),
-  cloud_provider: z.enum(['aws', 'azure', 'gcp']).default('aws').describe('Cloud to scan; only aws is scanned today'),
-};
-
-export const waitParams = {
-  wait_seconds: z.number().min(0).max(300).optional()
-    .describe('How long to wait for a scan before returning a scan id to poll with get_scan_status (default 20)'),
-};
-
-export interface ScopeArgs {
-  resource_types: string[];
-  filters?: { region?: string; account_id?: string };
-  accounts?: string[];
-  regions?: string[];
-  cloud_provider?: 'aws' | 'azure' | 'gcp';
-}
-
-export function scopeOf(args: ScopeArgs): ScanScope {
-  const input: ScopeInput = {
-    clouds: [args.cloud_provider ?? 'aws'],
-    resource_types: args.resource_types,
-    ...(args.accounts ? { accounts: args.accounts } : {}),
-    ...(args.regions ? { regions: args.regions } : {}),
-    ...(args.filters ? { filters: args.filters } : {}),
-  };
-  try {
-    const scope = normaliseScope(input);
-    if (!scope.clouds.includes('aws')) throw new ToolError(`cloud_provider "${args.cloud_provider}" is not scanned yet: only aws is`);
-    return scope;
-  } catch (err) {
-    if (err instanceof ScopeError) throw new ToolError(`invalid scope: ${err.message}`);
-    if (err instanceof z.ZodError) {
-      const issue = err.issues[0]!;
-      throw new ToolError(`invalid ${issue.path.map(String).join('.') || 'scope'}: ${issue.message}`);
-    }
-    throw err;
-  }
-}
 
 export type ScanOutcome =
   | { state: 'done'; scan: ScanRecord; cached: boolean }

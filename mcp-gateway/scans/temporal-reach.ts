@@ -2,7 +2,7 @@
 // answer" and "the workflow ended": the client retries an unreachable server for a long time, and
 // a failed long poll for the result would otherwise read as a scan that ended without one.
 import { ServiceError, isGrpcServiceError, type Client } from '@temporalio/client';
-import { ToolError } from './errors.js';
+import { ToolError } from '../errors.js';
 
 /** Deadline of a describe call (answered by the server alone) made while a tool waits. */
 export const RPC_DEADLINE_MS = 2000;

@@ -1,9 +1,9 @@
 // What the gateway adds to a scan's progress query: shards being retried, with their last error
 // redacted, so "failures: 0" is not the whole story while throttling goes on.
 import type { Client } from '@temporalio/client';
-import { describeAccountScans } from '../client/scans.js';
-import type { ScanProgress } from '../core/scan.js';
-import { redactSecrets } from './errors.js';
+import { describeAccountScans } from '../../client/scans.js';
+import type { ScanProgress } from '../../core/scan.js';
+import { redactSecrets } from '../errors.js';
 
 /** The progress query's answer plus what only the gateway sees: shards being retried. */
 export type LiveProgress = ScanProgress & { retrying?: RetryingShard[] };

@@ -1,8 +1,8 @@
 // Violations of a stored scan, a page at a time: keyset pagination over resource ids behind an
 // opaque cursor, filtered by severity.
 import { z } from 'zod';
-import type { ScanResourceRecord, Store } from '../store/index.js';
-import { ToolError } from './errors.js';
+import type { ScanResourceRecord, Store } from '../../store/index.js';
+import { ToolError } from '../errors.js';
 
 export const severityParam = z.enum(['all', 'errors_only', 'warnings_only']).default('all')
   .describe('errors_only: findings that make a resource non-compliant; warnings_only: advisory findings');

@@ -7,8 +7,8 @@
 // longer than MEMO_MS, nor once the scan is older than the cache TTL: a scan completed by another
 // process (a worker's schedule, another gateway replica) may go unseen for up to MEMO_MS. A scan
 // this gateway sees complete drops the memo of its scope at once (forget).
-import type { ScanRecord, Store } from '../store/index.js';
-import type { GatewayDeps } from './context.js';
+import type { ScanRecord, Store } from '../../store/index.js';
+import type { GatewayDeps } from '../context.js';
 
 /** How long a read is reused. */
 export const MEMO_MS = 2000;

@@ -1,11 +1,11 @@
 // A completed scan's headline: score, counts, breakdowns and data quality, as scan tools return it.
 import { z } from 'zod';
-import { scanScore } from '../core/compliance/index.js';
-import { percent } from '../core/report/format.js';
-import type { ScanTotals } from '../core/scan.js';
-import type { ScanRecord } from '../store/index.js';
-import { dataQualityOf, dataQualitySchema, scanStateShape } from './scan-output.js';
-import { violationSchema } from './violations.js';
+import { scanScore } from '../../core/compliance/index.js';
+import { percent } from '../../core/report/format.js';
+import type { ScanTotals } from '../../core/scan.js';
+import type { ScanRecord } from '../../store/index.js';
+import { dataQualityOf, dataQualitySchema, scanStateShape } from './state-views.js';
+import { violationSchema } from './violation-pages.js';
 
 const breakdown = z.record(z.string(), z.object({ total: z.number(), compliant: z.number() }));
 

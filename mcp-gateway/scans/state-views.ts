@@ -2,12 +2,12 @@
 // scan_id, progress, next_step) and the data_quality block with failed targets in snake_case,
 // capped and redacted.
 import { z } from 'zod';
-import type { DataQualitySummary, MissingTarget, ReportScope } from '../core/report/index.js';
-import type { ScanRecord } from '../store/index.js';
-import type { ToolResult } from './context.js';
-import { redactSecrets } from './errors.js';
+import type { DataQualitySummary, MissingTarget, ReportScope } from '../../core/report/index.js';
+import type { ScanRecord } from '../../store/index.js';
+import type { ToolResult } from '../context.js';
+import { redactSecrets } from '../errors.js';
 import type { LiveProgress } from './live-progress.js';
-import { progressText } from './scans.js';
+import { progressText } from './resolve.js';
 
 const MAX_MISSING_LISTED = 20;
 const MAX_RETRYING_LISTED = 20;
