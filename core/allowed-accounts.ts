@@ -17,6 +17,11 @@ const SOURCE_TEXT: Record<AllowedSource, string> = {
   caller: "the caller's own account, outside any organisation",
 };
 
+/** The allowed set when accounts are configured (SCAN_ACCOUNTS / aws.accounts); undefined when none are. */
+export function configuredAccounts(configured: string[] | undefined): AllowedAccounts | undefined {
+  return configured?.length ? { accounts: [...new Set(configured)].sort(), source: 'config' } : undefined;
+}
+
 /** Requested accounts that are not allowed, sorted and de-duplicated. */
 export function accountsOutside(requested: Iterable<string>, allowed: AllowedAccounts): string[] {
   const set = new Set(allowed.accounts);

@@ -3,7 +3,7 @@
 // The worker's account plan enforces the same set again for callers that bypass the gateway.
 import { resolveAllowedAccounts } from '../cloud/aws/accounts.js';
 import type { AwsClients } from '../cloud/aws/clients.js';
-import { accountsOutside, notAllowedMessage, type AllowedAccounts } from '../core/allowed-accounts.js';
+import { accountsOutside, configuredAccounts, notAllowedMessage, type AllowedAccounts } from '../core/allowed-accounts.js';
 import { parseArn } from '../core/aws/arn.js';
 import type { ScanScope } from '../core/scope.js';
 import type { ToolContext } from './context.js';
@@ -19,9 +19,8 @@ const cached = new WeakMap<AwsClients, { until: number; value: Promise<AllowedAc
  * Undefined for a gateway without AWS clients (embedded in tests): the worker's plan then decides.
  */
 export async function allowedAccounts(ctx: Pick<ToolContext, 'config' | 'aws'>): Promise<AllowedAccounts | undefined> {
-  const configured = ctx.config.aws.accounts;
-  if (configured?.length) return { accounts: [...new Set(configured)].sort(), source: 'config' };
-  if (!ctx.aws) return undefined;
+  const fromConfig = configuredAccounts(ctx.config.aws.accounts);
+  if (fromConfig || !ctx.aws) return fromConfig;
   const hit = cached.get(ctx.aws);
   if (hit && hit.until > Date.now()) return hit.value;
   const value = resolveAllowedAccounts(ctx.aws);

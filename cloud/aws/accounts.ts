@@ -2,7 +2,7 @@
 // active accounts (ListAccounts, paged), else the caller's own account when it is in no
 // organisation (or may not list it). The worker's account plan and the gateway both use it.
 import { ListAccountsCommand } from '@aws-sdk/client-organizations';
-import type { AllowedAccounts } from '../../core/allowed-accounts.js';
+import { configuredAccounts, type AllowedAccounts } from '../../core/allowed-accounts.js';
 import { HOME_REGION } from '../../core/aws/resource-types.js';
 import type { AwsClients } from './clients.js';
 import { toActivityFailure } from './errors.js';
@@ -10,7 +10,8 @@ import { toActivityFailure } from './errors.js';
 const NO_ORGANIZATION = ['AWSOrganizationsNotInUseException', 'AccessDeniedException', 'AccessDenied'];
 
 export async function resolveAllowedAccounts(clients: AwsClients, configured?: string[]): Promise<AllowedAccounts> {
-  if (configured?.length) return { accounts: [...new Set(configured)].sort(), source: 'config' };
+  const fromConfig = configuredAccounts(configured);
+  if (fromConfig) return fromConfig;
   const home = await clients.sessions.homeAccount();
   const org = clients.client('organizations', home, HOME_REGION);
   const accounts: string[] = [];

@@ -95,30 +95,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
       }
     }
     stats.forwarded += 1;
-    await forward(req, body, res);
-  }
-
-  function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
-    // The body was read whole, so it goes on with a length instead of chunked framing.
-    const headers: IncomingHttpHeaders = { ...req.headers, 'content-length': String(body.length) };
-    delete headers['transfer-encoding'];
-    return new Promise((resolve, reject) => {
-      const out = request({
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent,
-      }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-        up.on('end', resolve);
-        up.on('error', reject);
-      });
-      out.on('error', reject);
-      out.end(body);
-    });
+    await forwardRequest(req, body, res, upstream, agent);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -242,5 +219,22 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+  });
+}
+
+/** Sends a request whose body was read whole on to `upstream`, and pipes the answer back. */
+export function forwardRequest(req: IncomingMessage, body: Buffer, res: ServerResponse, upstream: URL, agent: Agent): Promise<void> {
+  // The body was read whole, so it goes on with a length instead of chunked framing.
+  const headers: IncomingHttpHeaders = { ...req.headers, 'content-length': String(body.length) };
+  delete headers['transfer-encoding'];
+  return new Promise((resolve, reject) => {
+    const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+      up.on('end', resolve);
+      up.on('error', reject);
+    });
+    out.on('error', reject);
+    out.end(body);
   });
 }

@@ -2,8 +2,9 @@
 // in arrival order and can hold chosen requests until released, so a test can stop a scan at an
 // exact page and read afterwards which page tokens each attempt sent. It sits in front of the
 // fault proxy (or moto) and forwards everything else unchanged.
-import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forwardRequest } from './fault-proxy.js';
 
 export interface LoggedRequest {
   /** Position in the whole log, from 0. */
@@ -69,18 +70,7 @@ export async function startRequestLog(target?: string): Promise<RequestLog> {
       if (res.destroyed || req.socket.destroyed) return; // the caller died while held: forward nothing
     }
     if (!upstream) throw new Error('request log has no target');
-    const headers = { ...req.headers, 'content-length': String(body.length) };
-    delete headers['transfer-encoding'];
-    await new Promise<void>((resolve, reject) => {
-      const out = request({ host: upstream!.hostname, port: upstream!.port, method: req.method, path: req.url, headers, agent }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-        up.on('end', resolve);
-        up.on('error', reject);
-      });
-      out.on('error', reject);
-      out.end(body);
-    });
+    await forwardRequest(req, body, res, upstream, agent);
   }
 
   await new Promise<void>((resolve, reject) => {
