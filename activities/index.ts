@@ -1,26 +1,41 @@
 // Builds every activity from injected dependencies; tests pass real local ones.
 import type { Store } from '../store/index.js';
 import type { AwsClients } from '../cloud/aws/clients.js';
-import { createPlanActivities, type AwsPlanDefaults } from './aws/plan.js';
+import { createAwsScanner, type AwsScanSettings } from '../cloud/aws/scanner.js';
+import { createInventoryScanner } from '../cloud/inventory/scanner.js';
+import { CloudScanners, type CloudScanner } from '../cloud/scanner.js';
+import { CompiledPolicyCache } from '../store/policy-file.js';
+import { createPlanActivities } from './aws/plan.js';
 import { createShardActivity } from './aws/shard.js';
 import { createInventoryActivities } from './inventory.js';
-import { CompiledPolicyCache } from '../store/policy-file.js';
 import { createScanActivities } from './scans.js';
+import { createShardActivities } from './shard.js';
+import { createTargetActivities } from './targets.js';
 
 export interface ActivityDeps {
   store: Store;
   policyPath: string;
   aws: AwsClients;
-  awsDefaults?: AwsPlanDefaults;
+  /** The worker's config clouds.aws: accounts and regions when a scope names none, shard concurrency. */
+  awsDefaults?: AwsScanSettings;
+  /** Scanners of further clouds (or replacements, by id); AWS and inventory files are built in. */
+  scanners?: CloudScanner[];
 }
 
 export function createActivities(deps: ActivityDeps) {
   const policies = new CompiledPolicyCache(deps.store);
+  const aws = createAwsScanner(deps.aws, deps.awsDefaults ?? {});
+  const inventory = createInventoryScanner();
+  const scanners = new CloudScanners([aws, inventory, ...(deps.scanners ?? [])]);
+  const shardDeps = { store: deps.store, policies };
   return {
     ...createScanActivities(deps.store, deps.policyPath),
-    ...createInventoryActivities(deps.store, policies),
-    ...createPlanActivities(deps.aws, deps.awsDefaults ?? {}),
-    ...createShardActivity(deps.store, policies, deps.aws),
+    ...createTargetActivities(scanners),
+    ...createShardActivities(shardDeps, scanners),
+    // The activities of workflows started before the cloud seam, so they finish on this worker.
+    ...createPlanActivities(aws),
+    ...createShardActivity(shardDeps, aws),
+    ...createInventoryActivities(shardDeps, inventory),
   };
 }
 

@@ -1,6 +1,6 @@
 // Scan lifecycle activities: open the scan row, resolve the policy, and close it with
 // totals computed by SQL from what was actually written (so a retried shard can't skew them).
-import type { DataQuality, ScanFailure, ScanTotals, ScanTrigger } from '../core/scan.js';
+import type { DataQuality, ScanFailure, ScanTotals, ScanTrigger, StoredScanScope } from '../core/scan.js';
 import type { Store } from '../store/index.js';
 import type { CloudCalls } from '../core/cloud-calls.js';
 import { complianceScore } from '../core/compliance/index.js';
@@ -12,7 +12,7 @@ export interface OpenScanInput {
   scanId: string;
   workflowId: string;
   trigger: ScanTrigger;
-  scope: Record<string, unknown>;
+  scope: StoredScanScope;
   scopeHash?: string;
   policyVersionId: number;
   storeSnapshot: boolean;

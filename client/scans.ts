@@ -32,7 +32,7 @@ export interface StartScanOptions {
   now?: Date;
   /** Width of the time bucket that makes concurrent identical requests join; default 15 min. */
   bucketSeconds?: number;
-  /** Shard concurrency is not among them: the worker owns it (its config aws.maxConcurrentShards). */
+  /** Shard concurrency is not among them: the worker owns it (its config clouds.aws.maxConcurrentShards). */
   overrides?: Pick<ComplianceScanInput, 'maxParallelAccounts' | 'accountsPerRun' | 'shardHeartbeatSeconds'>;
 }
 
@@ -74,8 +74,8 @@ export async function startComplianceScan(client: Client, config: Config, opts: 
   const searchAttributes = await searchAttributesRegistered(client, config.temporal.namespace);
   const input: ComplianceScanInput = {
     scope, scopeHash: scopeHash(scope), trigger, storeSnapshot: opts.storeSnapshot ?? trigger === 'scheduled', searchAttributes,
-    maxParallelAccounts: config.aws.maxParallelAccounts,
-    shardHeartbeatSeconds: config.aws.shardHeartbeatSeconds,
+    maxParallelAccounts: config.clouds.aws.maxParallelAccounts,
+    shardHeartbeatSeconds: config.clouds.aws.shardHeartbeatSeconds,
     ...opts.overrides,
   };
   const typedSearchAttributes: SearchAttributePair[] = searchAttributes

@@ -29,19 +29,19 @@ export const ENV_KEYS: Record<string, string> = {
   MAX_SESSIONS_PER_PRINCIPAL: 'http.maxSessionsPerPrincipal',
   MAX_SESSIONS: 'http.maxSessions',
   LOG_LEVEL: 'logLevel',
-  CROSS_ACCOUNT_ROLE_NAME: 'aws.crossAccountRoleName',
-  CROSS_ACCOUNT_EXTERNAL_ID: 'aws.externalId',
-  AWS_MANAGEMENT_ACCOUNT_ID: 'aws.managementAccountId',
-  SCAN_ACCOUNTS: 'aws.accounts', // comma-separated
-  SCAN_REGIONS: 'aws.regions', // comma-separated
-  AWS_SESSION_DURATION_SECONDS: 'aws.sessionDurationSeconds',
-  MAX_PARALLEL_ACCOUNTS: 'aws.maxParallelAccounts',
-  MAX_CONCURRENT_REGIONS: 'aws.maxConcurrentShards', // old name; MAX_CONCURRENT_SHARDS wins when both are set
-  MAX_CONCURRENT_SHARDS: 'aws.maxConcurrentShards',
-  AWS_ENDPOINT_URL: 'aws.endpoint',
+  CROSS_ACCOUNT_ROLE_NAME: 'clouds.aws.crossAccountRoleName',
+  CROSS_ACCOUNT_EXTERNAL_ID: 'clouds.aws.externalId',
+  AWS_MANAGEMENT_ACCOUNT_ID: 'clouds.aws.managementAccountId',
+  SCAN_ACCOUNTS: 'clouds.aws.accounts', // comma-separated
+  SCAN_REGIONS: 'clouds.aws.regions', // comma-separated
+  AWS_SESSION_DURATION_SECONDS: 'clouds.aws.sessionDurationSeconds',
+  MAX_PARALLEL_ACCOUNTS: 'clouds.aws.maxParallelAccounts',
+  MAX_CONCURRENT_REGIONS: 'clouds.aws.maxConcurrentShards', // old name; MAX_CONCURRENT_SHARDS wins when both are set
+  MAX_CONCURRENT_SHARDS: 'clouds.aws.maxConcurrentShards',
+  AWS_ENDPOINT_URL: 'clouds.aws.endpoint',
   CACHE_TTL_SECONDS: 'gateway.cacheTtlSeconds',
   PARTIAL_CACHE_TTL_SECONDS: 'gateway.partialCacheTtlSeconds',
-  SHARD_HEARTBEAT_SECONDS: 'aws.shardHeartbeatSeconds',
+  SHARD_HEARTBEAT_SECONDS: 'clouds.aws.shardHeartbeatSeconds',
   DEFAULT_WAIT_SECONDS: 'gateway.defaultWaitSeconds',
   SESSION_CALL_BUDGET: 'gateway.sessionCallBudget',
   MAX_IDENTICAL_CALLS: 'gateway.maxIdenticalCalls',
@@ -49,7 +49,7 @@ export const ENV_KEYS: Record<string, string> = {
   MAX_ACCOUNTS_PER_CALL: 'gateway.maxAccountsPerCall',
   MAX_REGIONS_PER_CALL: 'gateway.maxRegionsPerCall',
   MAX_ARNS_PER_CALL: 'gateway.maxArnsPerCall',
-  AWS_SDK_MAX_ATTEMPTS: 'aws.sdkMaxAttempts',
+  AWS_SDK_MAX_ATTEMPTS: 'clouds.aws.sdkMaxAttempts',
 };
 
 export class ConfigError extends Error {

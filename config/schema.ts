@@ -13,14 +13,54 @@ const flag = z.preprocess((v) => {
   const s = v.trim().toLowerCase();
   return ['true', '1', 'yes', 'on'].includes(s) ? true : ['false', '0', 'no', 'off', ''].includes(s) ? false : v;
 }, z.boolean());
-/** `aws.maxConcurrentRegions` is the old name of `aws.maxConcurrentShards` (it always limited shards). */
+/** `maxConcurrentRegions` is the old name of `maxConcurrentShards` (it always limited shards). */
 const awsAliases = (v: unknown): unknown => {
   if (typeof v !== 'object' || v === null || !('maxConcurrentRegions' in v)) return v;
   const { maxConcurrentRegions, ...rest } = v as Record<string, unknown>;
   return { ...rest, maxConcurrentShards: rest.maxConcurrentShards ?? maxConcurrentRegions };
 };
 
-export const configSchema = z.object({
+/** AWS: one entry of `clouds`. */
+const awsSchema = z.preprocess(awsAliases, z.object({
+  /** Role assumed in every member account (not in the management account). */
+  crossAccountRoleName: z.string().min(1).max(64).default('OrganizationAccountAccessRole'),
+  externalId: z.string().min(2).max(1224).optional(),
+  /** Account whose default credential chain is used as is; discovered via STS when unset. */
+  managementAccountId: z.string().regex(/^\d{12}$/).optional(),
+  /** Accounts to scan when a scope names none; unset = AWS Organizations ListAccounts. */
+  accounts: stringList(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).optional(),
+  /** Regions to scan when a scope names none; unset = EC2 DescribeRegions (opted-in). */
+  regions: stringList(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')).optional(),
+  sessionDurationSeconds: z.coerce.number().int().min(900).max(43200).default(900),
+  maxParallelAccounts: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Shard activities (one source in one account and region) an account scan runs at once. The
+   * worker's own setting applies: it reaches the workflow through the planAccountShards result.
+   */
+  maxConcurrentShards: z.coerce.number().int().min(1).max(50).default(DEFAULT_CONCURRENT_SHARDS),
+  /** Endpoint override for every AWS client (moto, LocalStack); AWS_ENDPOINT_URL also works. */
+  endpoint: z.string().url().optional(),
+  /** SDK attempts per call; throttling beyond them is retried by Temporal with backoff. */
+  sdkMaxAttempts: z.coerce.number().int().min(1).max(10).default(3),
+  /** Heartbeat timeout of a shard activity: how long a dead worker's shard waits before a retry elsewhere. */
+  shardHeartbeatSeconds: z.coerce.number().int().min(3).max(600).default(20),
+})).prefault({});
+
+/**
+ * The top-level `aws` block is the old spelling of `clouds.aws` (config files written before
+ * `clouds`): it is folded in, and `clouds.aws` wins key by key where both are set. The
+ * environment writes `clouds.aws`, so it wins over either.
+ */
+const legacyCloudKeys = (v: unknown): unknown => {
+  if (typeof v !== 'object' || v === null || !('aws' in v)) return v;
+  const { aws, ...rest } = v as Record<string, unknown>;
+  const clouds = (typeof rest.clouds === 'object' && rest.clouds !== null ? rest.clouds : {}) as Record<string, unknown>;
+  const current = typeof clouds.aws === 'object' && clouds.aws !== null ? clouds.aws : {};
+  const old = typeof aws === 'object' && aws !== null ? aws : {};
+  return { ...rest, clouds: { ...clouds, aws: { ...old, ...current } } };
+};
+
+export const configSchema = z.preprocess(legacyCloudKeys, z.object({
   temporal: z.object({
     /** host:port of a Temporal frontend. Unset: `start` runs a local dev server. */
     address: z.string().min(1).optional(),
@@ -91,31 +131,12 @@ export const configSchema = z.object({
     maxRegionsPerCall: z.coerce.number().int().min(1).max(MAX_REGIONS_PER_CALL).default(MAX_REGIONS_PER_CALL),
     maxArnsPerCall: z.coerce.number().int().min(1).max(MAX_ARNS_PER_CALL).default(MAX_ARNS_PER_CALL),
   }).prefault({}),
-  aws: z.preprocess(awsAliases, z.object({
-    /** Role assumed in every member account (not in the management account). */
-    crossAccountRoleName: z.string().min(1).max(64).default('OrganizationAccountAccessRole'),
-    externalId: z.string().min(2).max(1224).optional(),
-    /** Account whose default credential chain is used as is; discovered via STS when unset. */
-    managementAccountId: z.string().regex(/^\d{12}$/).optional(),
-    /** Accounts to scan when a scope names none; unset = AWS Organizations ListAccounts. */
-    accounts: stringList(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).optional(),
-    /** Regions to scan when a scope names none; unset = EC2 DescribeRegions (opted-in). */
-    regions: stringList(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')).optional(),
-    sessionDurationSeconds: z.coerce.number().int().min(900).max(43200).default(900),
-    maxParallelAccounts: z.coerce.number().int().min(1).max(100).default(5),
-    /**
-     * Shard activities (one source in one account and region) an account scan runs at once. The
-     * worker's own setting applies: it reaches the workflow through the planAccountShards result.
-     */
-    maxConcurrentShards: z.coerce.number().int().min(1).max(50).default(DEFAULT_CONCURRENT_SHARDS),
-    /** Endpoint override for every AWS client (moto, LocalStack); AWS_ENDPOINT_URL also works. */
-    endpoint: z.string().url().optional(),
-    /** SDK attempts per call; throttling beyond them is retried by Temporal with backoff. */
-    sdkMaxAttempts: z.coerce.number().int().min(1).max(10).default(3),
-    /** Heartbeat timeout of a shard activity: how long a dead worker's shard waits before a retry elsewhere. */
-    shardHeartbeatSeconds: z.coerce.number().int().min(3).max(600).default(20),
-  })).prefault({}),
+  /** One entry per cloud the workers scan; each cloud's settings stay its own (limits, concurrency, credentials). */
+  clouds: z.object({
+    aws: awsSchema,
+  }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+}));
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type AwsConfig = Config['clouds']['aws'];

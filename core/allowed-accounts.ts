@@ -12,12 +12,12 @@ export interface AllowedAccounts {
 }
 
 const SOURCE_TEXT: Record<AllowedSource, string> = {
-  config: 'SCAN_ACCOUNTS / aws.accounts',
+  config: 'SCAN_ACCOUNTS / clouds.aws.accounts',
   organizations: "the organisation's active accounts",
   caller: "the caller's own account, outside any organisation",
 };
 
-/** The allowed set when accounts are configured (SCAN_ACCOUNTS / aws.accounts); undefined when none are. */
+/** The allowed set when accounts are configured (SCAN_ACCOUNTS / clouds.aws.accounts); undefined when none are. */
 export function configuredAccounts(configured: string[] | undefined): AllowedAccounts | undefined {
   return configured?.length ? { accounts: [...new Set(configured)].sort(), source: 'config' } : undefined;
 }
@@ -33,5 +33,5 @@ export function notAllowedMessage(outside: string[], allowed: AllowedAccounts): 
   const shown = outside.slice(0, 5).join(', ') + (outside.length > 5 ? ` and ${outside.length - 5} more` : '');
   const n = allowed.accounts.length;
   return `${outside.length === 1 ? 'account' : 'accounts'} ${shown} ${outside.length === 1 ? 'is' : 'are'} not in the allowed set ` +
-    `(${n} ${n === 1 ? 'account' : 'accounts'}: ${SOURCE_TEXT[allowed.source]}); set SCAN_ACCOUNTS / aws.accounts to change it`;
+    `(${n} ${n === 1 ? 'account' : 'accounts'}: ${SOURCE_TEXT[allowed.source]}); set SCAN_ACCOUNTS / clouds.aws.accounts to change it`;
 }

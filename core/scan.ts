@@ -2,8 +2,18 @@
 // resource row. Workflows, activities, the store's jsonb columns and the clients all use these.
 import type { CloudCalls } from './cloud-calls.js';
 import type { Cloud } from './resource.js';
+import type { ScanScope } from './scope.js';
 
 export type ScanTrigger = 'adhoc' | 'scheduled';
+
+/** An inventory file's evaluation, as its scan row records what it covered. */
+export interface InventoryScanScope {
+  source: 'inventory';
+  inventoryPath: string;
+}
+
+/** What a scan covered, as stored in `scans.scope`: a scope of clouds, or an inventory file. */
+export type StoredScanScope = ScanScope | InventoryScanScope;
 
 export interface Breakdown {
   total: number;

@@ -19,7 +19,7 @@ const cached = new WeakMap<AwsClients, { until: number; value: Promise<AllowedAc
  * Undefined for a gateway without AWS clients (embedded in tests): the worker's plan then decides.
  */
 export async function allowedAccounts(ctx: Pick<ToolContext, 'config' | 'aws'>): Promise<AllowedAccounts | undefined> {
-  const fromConfig = configuredAccounts(ctx.config.aws.accounts);
+  const fromConfig = configuredAccounts(ctx.config.clouds.aws.accounts);
   if (fromConfig || !ctx.aws) return fromConfig;
   const hit = cached.get(ctx.aws);
   if (hit && hit.until > Date.now()) return hit.value;
@@ -40,7 +40,7 @@ export async function assertAccountsAllowed(ctx: Pick<ToolContext, 'config' | 'a
     allowed = await allowedAccounts(ctx);
   } catch (err) {
     throw new ToolError(`could not read which accounts may be reached (${(err as Error).message.slice(0, 300)}); ` +
-      'retry, or set SCAN_ACCOUNTS / aws.accounts to list them');
+      'retry, or set SCAN_ACCOUNTS / clouds.aws.accounts to list them');
   }
   if (!allowed) return;
   const outside = accountsOutside(requested, allowed);

@@ -1,7 +1,7 @@
 // Scans: one row per compliance scan, from start to its terminal status, totals and data quality.
 import { isoTime, isoTimeOrNull, jsonParam, positiveLimit } from './columns.js';
 import type { Db } from './db.js';
-import type { DataQuality, ScanTotals, ScanTrigger } from '../core/scan.js';
+import type { DataQuality, ScanTotals, ScanTrigger, StoredScanScope } from '../core/scan.js';
 import type { CloudCalls } from '../core/cloud-calls.js';
 
 export type ScanStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -11,7 +11,7 @@ export interface NewScan {
   id: string;
   workflowId: string;
   trigger: ScanTrigger;
-  scope: object;
+  scope: StoredScanScope;
   scopeHash?: string | null;
   policyVersionId?: number | null;
   storeSnapshot: boolean;
@@ -21,7 +21,7 @@ export interface ScanRecord {
   id: string;
   workflowId: string;
   trigger: ScanTrigger;
-  scope: Record<string, unknown>;
+  scope: StoredScanScope;
   scopeHash: string | null;
   policyVersionId: number | null;
   status: ScanStatus;
@@ -53,7 +53,7 @@ interface ScanRow {
   id: string;
   workflow_id: string;
   trigger: ScanTrigger;
-  scope: Record<string, unknown>;
+  scope: StoredScanScope;
   scope_hash: string | null;
   policy_version_id: number | null;
   status: ScanStatus;

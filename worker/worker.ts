@@ -43,7 +43,7 @@ export interface WorkerDeps {
 
 export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection; aws: AwsClients }> {
   installRuntime(deps.logger);
-  const { aws } = deps.config;
+  const aws = deps.config.clouds.aws;
   const clients = deps.aws ?? awsClientsFrom(deps.config);
   const connection = await NativeConnection.connect({ address: deps.address });
   const bundle = await buildWorkflowBundle();
@@ -58,7 +58,7 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     shutdownForceTime: deps.config.temporal.workerShutdownGraceSeconds * 1000 + SDK_FORCE_AFTER_GRACE_MS,
     activities: createActivities({
       store: deps.store, policyPath: deps.config.policy.path, aws: clients,
-      awsDefaults: { accounts: aws.accounts, regions: aws.regions, maxConcurrentShards: aws.maxConcurrentShards },
+      awsDefaults: { accounts: aws.accounts, regions: aws.regions, maxConcurrentShards: aws.maxConcurrentShards, logger: deps.logger },
     }),
   });
   await rm(path.dirname(bundle), { recursive: true, force: true });

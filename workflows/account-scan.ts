@@ -1,6 +1,7 @@
-// accountScan: one AWS account of a compliance scan. Plans region x resource-type shards and
-// runs them as activities with bounded concurrency; a shard that fails for good is recorded,
-// not fatal, so the scan reports partial data instead of nothing.
+// accountScan: one AWS account of a compliance scan started before the cloud seam (new scans run
+// targetScan, which knows no cloud). Kept, unchanged, so those scans and their recorded histories
+// finish on this worker. Plans region x resource-type shards and runs them with bounded
+// concurrency; a shard that fails for good is recorded, not fatal.
 import { CancellationScope, isCancellation, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { shardLabel } from '../core/aws/shards.js';
@@ -19,7 +20,7 @@ const { planAccountShards } = proxyActivities<Activities>({
 
 /**
  * A shard on a worker that died is retried elsewhere once this much passes without a heartbeat,
- * so it bounds what a crash costs (config aws.shardHeartbeatSeconds; the shard heartbeats at least
+ * so it bounds what a crash costs (config clouds.aws.shardHeartbeatSeconds; the shard heartbeats at least
  * every third of it). Activity options are not part of replay, so changing it is replay-safe.
  */
 export const DEFAULT_SHARD_HEARTBEAT_SECONDS = 20;

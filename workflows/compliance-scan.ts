@@ -1,20 +1,27 @@
-// complianceScan: an org-wide scan. Resolves the policy version, plans accounts, runs one
-// accountScan child per account with bounded parallelism, and closes the snapshot with totals
-// computed from the stored rows. Only counts and capped failure lists live in history;
-// continue-as-new every `accountsPerRun` accounts keeps that history small for huge orgs.
+// complianceScan: an org-wide scan over every cloud of its scope. Resolves the policy version,
+// plans the targets of each cloud, runs one targetScan child per target with bounded parallelism,
+// and closes the snapshot with totals computed from the stored rows. Only counts and capped
+// failure lists live in history; continue-as-new every `accountsPerRun` targets keeps that
+// history small for huge orgs.
+//
+// Replay rule: runs recorded before the cloud seam (no CLOUD_SEAM_PATCH marker) take the old,
+// AWS-only path (planAwsAccounts, accountScan children) command for command; new runs take the
+// cloud-neutral one. Remove the old path only once no such run can still be open.
 import {
   CancellationScope, ParentClosePolicy, continueAsNew, executeChild,
-  isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  isCancellation, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { accountWorkflowId } from '../core/account-workflow-id.js';
+import { accountWorkflowId, targetKey } from '../core/account-workflow-id.js';
 import { addCalls } from '../core/cloud-calls.js';
 import { emptyScanProgress, type ScanFailure, type ScanProgress } from '../core/scan.js';
+import type { ScanScope } from '../core/scope.js';
 import { accountScan } from './account-scan.js';
-import { ACCOUNT_COUNT_ATTRIBUTE, cancelSignal, progressQuery } from './definitions.js';
-import { NON_RETRYABLE, failureOf } from './failures.js';
+import { ACCOUNT_COUNT_ATTRIBUTE, CLOUD_SEAM_PATCH, cancelSignal, progressQuery } from './definitions.js';
+import { NON_RETRYABLE, callsOf, failureOf } from './failures.js';
 import { forEachBounded } from './limits.js';
-import type { ComplianceScanInput, ComplianceScanResult, ScanCarry } from './types.js';
+import { targetScan } from './target-scan.js';
+import type { ComplianceScanInput, ComplianceScanResult, ScanCarry, ScanTarget } from './types.js';
 
 export const DEFAULT_PARALLEL_ACCOUNTS = 5;
 /** Failures kept in workflow state; the store keeps every one of them. */
@@ -35,8 +42,11 @@ export async function complianceScan(input: ComplianceScanInput): Promise<Compli
     fanOut.cancel();
   });
 
-  const carry: ScanCarry = input.carry ?? (await plan(input, (p) => { progress = p; }));
+  const seam = patched(CLOUD_SEAM_PATCH);
+  const carry: ScanCarry = input.carry ?? (await plan(input, seam, (p) => { progress = p; }));
   progress = carry.progress;
+  // A carry from a run before the seam lists AWS account ids only.
+  const targets: ScanTarget[] = carry.targets ?? carry.accounts.map((id) => ({ cloud: 'aws', id }));
   const parallel = input.maxParallelAccounts ?? DEFAULT_PARALLEL_ACCOUNTS;
   const perRun = input.accountsPerRun ?? 200;
 
@@ -48,21 +58,18 @@ export async function complianceScan(input: ComplianceScanInput): Promise<Compli
   };
 
   try {
-    const batch = carry.accounts.slice(carry.nextAccountIndex, carry.nextAccountIndex + perRun);
+    const batch = targets.slice(carry.nextAccountIndex, carry.nextAccountIndex + perRun);
     progress.phase = 'scanning';
-    await fanOut.run(() => forEachBounded(batch, parallel, async (accountId) => {
-      progress.runningAccounts.push(accountId);
+    await fanOut.run(() => forEachBounded(batch, parallel, async (target) => {
+      const key = targetKey(target.cloud, target.id);
+      progress.runningAccounts.push(key);
       try {
-        const result = await executeChild(accountScan, {
-          workflowId: accountWorkflowId(carry.scanId, accountId),
-          args: [{
-            scanId: carry.scanId, policyVersionId: carry.policyVersionId, accountId,
-            regions: input.scope.regions, resourceTypes: input.scope.resourceTypes,
-            shardHeartbeatSeconds: input.shardHeartbeatSeconds,
-          }],
-          parentClosePolicy: ParentClosePolicy.TERMINATE,
-          staticSummary: `account ${accountId}`,
-        });
+        const common = { workflowId: accountWorkflowId(carry.scanId, key), parentClosePolicy: ParentClosePolicy.TERMINATE };
+        const scanOf = { scanId: carry.scanId, policyVersionId: carry.policyVersionId, regions: input.scope.regions,
+          resourceTypes: input.scope.resourceTypes, shardHeartbeatSeconds: input.shardHeartbeatSeconds };
+        const result = seam
+          ? await executeChild(targetScan, { ...common, args: [{ ...scanOf, cloud: target.cloud, target: target.id }], staticSummary: `${target.cloud} ${target.id}` })
+          : await executeChild(accountScan, { ...common, args: [{ ...scanOf, accountId: target.id }], staticSummary: `account ${target.id}` });
         progress.shardsTotal += result.shardsTotal;
         progress.shardsDone += result.shardsDone;
         progress.shardsFailed += result.shardsFailed;
@@ -71,14 +78,14 @@ export async function complianceScan(input: ComplianceScanInput): Promise<Compli
         await recordFailures(result.failures);
       } catch (err) {
         if (isCancellation(err)) throw err;
-        await recordFailures([failureOf(err, { account: accountId })]);
+        await recordFailures([failureOf(err, { account: key })]);
       } finally {
         progress.accountsDone++;
-        progress.runningAccounts = progress.runningAccounts.filter((id) => id !== accountId);
+        progress.runningAccounts = progress.runningAccounts.filter((id) => id !== key);
       }
     }, () => cancelReason !== undefined));
 
-    if (!cancelReason && carry.nextAccountIndex + perRun < carry.accounts.length) {
+    if (!cancelReason && carry.nextAccountIndex + perRun < targets.length) {
       await continueAsNew<typeof complianceScan>({ ...input, carry: { ...carry, nextAccountIndex: carry.nextAccountIndex + perRun, progress } });
     }
   } catch (err) {
@@ -93,7 +100,7 @@ export async function complianceScan(input: ComplianceScanInput): Promise<Compli
   return finish(carry, progress, cancelReason ? 'cancelled' : 'completed');
 }
 
-async function plan(input: ComplianceScanInput, publish: (p: ScanProgress) => void): Promise<ScanCarry> {
+async function plan(input: ComplianceScanInput, seam: boolean, publish: (p: ScanProgress) => void): Promise<ScanCarry> {
   // Unique per run chain: a later run under the same workflow id (a retried or refreshed scan)
   // gets a scan row of its own; continue-as-new keeps the first run's id.
   const info = workflowInfo();
@@ -105,22 +112,46 @@ async function plan(input: ComplianceScanInput, publish: (p: ScanProgress) => vo
     scanId, workflowId: info.workflowId, trigger: input.trigger, scope: { ...input.scope }, scopeHash: input.scopeHash,
     policyVersionId: policy.id, storeSnapshot: input.storeSnapshot,
   });
-  let accounts: string[];
-  try {
-    const planned = await acts.planAwsAccounts({ accounts: input.scope.accounts });
-    accounts = planned.accounts;
-    progress.calls = addCalls(progress.calls ?? {}, planned.calls);
-  } catch (err) {
-    // No account to scan (e.g. accounts outside the allowed set): the scan row opened above must
-    // not stay 'running'. Only this failure path adds a command, so earlier histories replay as before.
-    if (isCancellation(err)) throw err;
-    const failure = failureOf(err, { account: input.scope.accounts?.join(',').slice(0, 200) ?? '*' });
-    await acts.completeScan({ scanId, status: 'failed', dataQuality: { status: 'partial', missing: [failure] } });
-    throw err;
+  const targets: ScanTarget[] = [];
+  const unplanned: { failure: ScanFailure; err: unknown }[] = [];
+  for (const cloud of seam ? input.scope.clouds : ['aws']) {
+    const requested = targetsOf(input.scope, cloud);
+    try {
+      const planned = seam
+        ? await acts.planTargets({ cloud, targets: requested })
+        : await acts.planAwsAccounts({ accounts: requested }).then((p) => ({ ...p, targets: p.accounts }));
+      targets.push(...planned.targets.map((id) => ({ cloud, id })));
+      progress.calls = addCalls(progress.calls ?? {}, planned.calls);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      progress.calls = addCalls(progress.calls ?? {}, callsOf(err));
+      unplanned.push({ err, failure: failureOf(err, { account: requested?.join(',').slice(0, 200) ?? (cloud === 'aws' ? '*' : `${cloud}:*`) }) });
+    }
   }
-  progress.accountsTotal = accounts.length;
-  if (input.searchAttributes) upsertSearchAttributes([{ key: ACCOUNT_COUNT_ATTRIBUTE, value: accounts.length }]);
-  return { scanId, policyVersionId: policy.id, accounts, nextAccountIndex: 0, progress };
+  if (targets.length === 0 && unplanned.length > 0) {
+    // Nothing to scan (e.g. accounts outside the allowed set): the scan row opened above must not
+    // stay 'running'. Only this failure path adds a command, so earlier histories replay as before.
+    await acts.completeScan({ scanId, status: 'failed', dataQuality: { status: 'partial', missing: unplanned.map((u) => u.failure) } });
+    throw unplanned[0]!.err;
+  }
+  progress.accountsTotal = targets.length;
+  if (input.searchAttributes) upsertSearchAttributes([{ key: ACCOUNT_COUNT_ATTRIBUTE, value: targets.length }]);
+  const carry: ScanCarry = {
+    scanId, policyVersionId: policy.id, accounts: targets.map((t) => targetKey(t.cloud, t.id)), nextAccountIndex: 0, progress,
+    ...(seam ? { targets } : {}),
+  };
+  // A cloud that could not be planned while others were is missing data, not a failed scan.
+  for (const { failure } of unplanned) {
+    await acts.recordScanFailures({ scanId, failures: [failure] });
+    progress.failuresTotal++;
+    progress.failures.push(failure);
+  }
+  return carry;
+}
+
+/** The targets a scope names in one cloud; unset: every target the worker may scan there. */
+function targetsOf(scope: ScanScope, cloud: string): string[] | undefined {
+  return cloud === 'aws' ? scope.accounts : undefined;
 }
 
 async function finish(carry: ScanCarry, progress: ScanProgress, status: 'completed' | 'cancelled'): Promise<ComplianceScanResult> {

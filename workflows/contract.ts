@@ -4,12 +4,13 @@
 // and definitions.ts spells a workflow, query or signal name.
 export { complianceScan } from './compliance-scan.js';
 export { accountScan } from './account-scan.js';
+export { targetScan } from './target-scan.js';
 export { evaluateInventory } from './evaluate-inventory.js';
 export {
-  ACCOUNT_COUNT_ATTRIBUTE, CLOUDS_ATTRIBUTE, SCAN_TRIGGER_ATTRIBUTE, SEARCH_ATTRIBUTES,
+  ACCOUNT_COUNT_ATTRIBUTE, CLOUD_SEAM_PATCH, CLOUDS_ATTRIBUTE, SCAN_TRIGGER_ATTRIBUTE, SEARCH_ATTRIBUTES,
   accountProgressQuery, cancelSignal, progressQuery,
 } from './definitions.js';
 export type {
-  AccountScanInput, AccountScanResult, ComplianceScanInput, ComplianceScanResult,
+  AccountScanInput, AccountScanResult, ComplianceScanInput, ComplianceScanResult, ScanTarget, TargetScanInput, TargetScanResult,
   EvaluateInventoryInput, EvaluateInventoryResult,
 } from './types.js';

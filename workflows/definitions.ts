@@ -12,6 +12,12 @@ export const accountProgressQuery = defineQuery<AccountProgress>('progress');
 /** Stops new shards; the scan closes as cancelled with partial data. */
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 
+/**
+ * The patch id that separates scans started after the cloud seam (targetScan, planTargets,
+ * scanShard) from those recorded before it (accountScan, planAwsAccounts, scanAwsShard).
+ */
+export const CLOUD_SEAM_PATCH = 'cloud-seam';
+
 export const SCAN_TRIGGER_ATTRIBUTE = defineSearchAttributeKey('ScanTrigger', SearchAttributeType.KEYWORD);
 export const ACCOUNT_COUNT_ATTRIBUTE = defineSearchAttributeKey('AccountCount', SearchAttributeType.INT);
 export const CLOUDS_ATTRIBUTE = defineSearchAttributeKey('Clouds', SearchAttributeType.KEYWORD_LIST);

@@ -2,3 +2,4 @@
 export { evaluateInventory } from './evaluate-inventory.js';
 export { complianceScan } from './compliance-scan.js';
 export { accountScan } from './account-scan.js';
+export { targetScan } from './target-scan.js';

@@ -23,11 +23,11 @@ export interface ComplianceScanInput {
   scopeHash?: string;
   trigger: ScanTrigger;
   storeSnapshot: boolean;
-  /** Override of the default (config aws.maxParallelAccounts). */
+  /** Override of the default (config clouds.aws.maxParallelAccounts): targets scanned at once. */
   maxParallelAccounts?: number;
   /**
    * Ignored: starters sent it before the worker owned shard concurrency (config
-   * aws.maxConcurrentShards, carried by the planAccountShards result). Kept for recorded inputs.
+   * clouds.aws.maxConcurrentShards, carried by the plan of each target). Kept for recorded inputs.
    */
   maxConcurrentRegions?: number;
   /** Accounts handled per workflow run before continue-as-new keeps history small. */
@@ -42,7 +42,10 @@ export interface ComplianceScanInput {
 export interface ScanCarry {
   scanId: string;
   policyVersionId: number;
+  /** Target keys (core/account-workflow-id.ts targetKey): AWS account ids as they are. */
   accounts: string[];
+  /** The planned targets by cloud; absent in carries of runs from before the cloud seam (then all AWS). */
+  targets?: ScanTarget[];
   nextAccountIndex: number;
   progress: ScanProgress;
 }
@@ -67,6 +70,26 @@ export interface AccountScanInput {
   /** A shard whose worker died is retried after this; resumes from its last heartbeated page. */
   shardHeartbeatSeconds?: number;
 }
+
+/** One target of one cloud, as complianceScan's plan lists it. */
+export interface ScanTarget {
+  cloud: string;
+  id: string;
+}
+
+export interface TargetScanInput {
+  scanId: string;
+  policyVersionId: number;
+  cloud: string;
+  /** An AWS account id, an Azure subscription id, a GCP project id, an inventory file's path. */
+  target: string;
+  regions?: string[];
+  resourceTypes: string[];
+  /** A shard whose worker died is retried after this; resumes from its last heartbeated page. */
+  shardHeartbeatSeconds?: number;
+}
+
+export type TargetScanResult = AccountScanResult;
 
 export interface AccountScanResult extends AccountProgress {
   regions: string[];

@@ -31,7 +31,7 @@ export interface AwsClientOptions {
  * then assume the same cross-account role. Build it once per process; its owner destroys it.
  */
 export function awsClientsFrom(config: Config): AwsClients {
-  const { aws } = config;
+  const aws = config.clouds.aws;
   return new AwsClients({
     endpoint: aws.endpoint,
     roleName: aws.crossAccountRoleName,

@@ -112,9 +112,11 @@ export function dataQualityOf(scan: ScanRecord): DataQualitySummary {
 /** The scope a scan stored (a normalised ScanScope), in the report's terms. */
 export function reportScopeOf(scan: ScanRecord): ReportScope {
   const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : null);
+  // Read defensively: a row is what some version wrote (an inventory scan has none of these).
+  const scope = scan.scope as Partial<Record<'resourceTypes' | 'accounts' | 'regions', unknown>>;
   return {
-    resource_types: list(scan.scope.resourceTypes) ?? [],
-    accounts: list(scan.scope.accounts),
-    regions: list(scan.scope.regions),
+    resource_types: list(scope.resourceTypes) ?? [],
+    accounts: list(scope.accounts),
+    regions: list(scope.regions),
   };
 }

@@ -9,9 +9,9 @@ import { MAX_ARNS_PER_CALL } from '../../core/limits.js';
 import { accountsOfArns, assertAccountsAllowed } from '../allowed-accounts.js';
 import { defineTool } from '../context.js';
 import { redactSecrets, ToolError } from '../errors.js';
-import { readLiveTags } from '../live-tags.js';
+import { readLiveTags } from '../../cloud/aws/live-tags.js';
 
-export { NOT_RETURNED_NOTE } from '../live-tags.js';
+export { NOT_RETURNED_NOTE } from '../../cloud/aws/live-tags.js';
 export const MAX_ARNS = MAX_ARNS_PER_CALL;
 
 const violationSchema = z.object({
@@ -98,7 +98,11 @@ export const validateResourceTags = defineTool({
     }
     // Before any role is assumed: an ARN or bucket account outside the allowed set refuses the whole call.
     await assertAccountsAllowed(ctx, [...accountsOfArns(arns), ...(input.bucket_accounts ?? [])]);
-    const outcomes = await readLiveTags(ctx, aws, arns, input.bucket_accounts ?? []);
+    const outcomes = await readLiveTags({
+      logger: ctx.logger, correlationId: ctx.correlationId, signal: ctx.signal,
+      progress: (done, total, message) => ctx.progress(done, total, message),
+      configuredAccounts: ctx.config.clouds.aws.accounts,
+    }, aws, arns, input.bucket_accounts ?? []);
 
     const results: z.infer<typeof resultSchema>[] = [];
     const errors: { arn: string; error: string }[] = [];

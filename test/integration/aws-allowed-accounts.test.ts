@@ -46,7 +46,7 @@ describe('allowed accounts and session identity on moto', () => {
     process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
-    gatewayConfig = configSchema.parse({ ...stack.config, aws: { endpoint: stack.proxy.endpoint, sdkMaxAttempts: 1 } });
+    gatewayConfig = configSchema.parse({ ...stack.config, clouds: { aws: { endpoint: stack.proxy.endpoint, sdkMaxAttempts: 1 } } });
     gatewayAws = awsClientsFrom(gatewayConfig);
     store = await openStore(stack.config, createLogger('silent'));
     temporal = new Client({ connection: await Connection.connect({ address: stack.temporalServer.address }) });
@@ -92,7 +92,7 @@ describe('allowed accounts and session identity on moto', () => {
   it('refuses a scope naming a foreign account before any workflow starts or any role is assumed', async () => {
     stack.proxy.setRules([counter('assume-foreign', `RoleArn=arn%3Aaws%3Aiam%3A%3A${FOREIGN}`)]);
     const client = await gateway();
-    const expected = `account ${FOREIGN} is not in the allowed set (${CALLER_ONLY}); set SCAN_ACCOUNTS / aws.accounts to change it`;
+    const expected = `account ${FOREIGN} is not in the allowed set (${CALLER_ONLY}); set SCAN_ACCOUNTS / clouds.aws.accounts to change it`;
     const scope = { resource_types: ['ec2:instance'], accounts: [MANAGEMENT_ACCOUNT, FOREIGN] };
     expect(await refusal(client, 'start_compliance_scan', scope)).toContain(expected);
     expect(await refusal(client, 'check_tag_compliance', { ...scope, force_refresh: true, wait_seconds: 0 })).toContain(expected);
@@ -140,7 +140,7 @@ describe('allowed accounts and session identity on moto', () => {
     const cause = (err as WorkflowFailedError).cause?.cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
     expect(cause).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
-    expect((cause as Error).message).toMatch(`account ${FOREIGN} is not in the allowed set (4 accounts: SCAN_ACCOUNTS / aws.accounts)`);
+    expect((cause as Error).message).toMatch(`account ${FOREIGN} is not in the allowed set (4 accounts: SCAN_ACCOUNTS / clouds.aws.accounts)`);
     expect(stack.proxy.stats.injected['assume-foreign']).toBeUndefined();
     // The scan row opened before planning is closed, not left running.
     const scans = await store.store.listScans({ limit: 50 });

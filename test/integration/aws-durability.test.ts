@@ -225,7 +225,7 @@ describe('scan durability on moto', { timeout: 300_000 }, () => {
     const described = await client.workflowService.describeWorkflowExecution({
       namespace: config.temporal.namespace, execution: { workflowId: accountWorkflowId(scanId, account) },
     }).catch(() => undefined);
-    const activity = described?.pendingActivities?.find((a) => a.activityType?.name === 'scanAwsShard');
+    const activity = described?.pendingActivities?.find((a) => a.activityType?.name === 'scanShard');
     const payload = activity?.heartbeatDetails?.payloads?.[0];
     const details = payload ? defaultPayloadConverter.fromPayload<{ token?: string; pages: number; resources: number; compliant: number }>(payload) : undefined;
     const beat = activity?.lastHeartbeatTime;

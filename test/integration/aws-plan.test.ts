@@ -54,7 +54,7 @@ describe('AWS target planning on moto', () => {
       const err = await plan.planAwsAccounts({ accounts: [created[0]!, outside] }).catch((e: unknown) => e);
       expect(err).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
       expect((err as Error).message).toBe(`account ${outside} is not in the allowed set (3 accounts: the organisation's active accounts); ` +
-        'set SCAN_ACCOUNTS / aws.accounts to change it');
+        'set SCAN_ACCOUNTS / clouds.aws.accounts to change it');
     }
     const configured = createPlanActivities(clients, { accounts: ['888888888888'] });
     expect(await configured.planAwsAccounts({})).toEqual({ accounts: ['888888888888'], source: 'config', calls: {} });

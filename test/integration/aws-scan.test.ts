@@ -43,7 +43,7 @@ describe('complianceScan on moto', () => {
     // The denied account is in the allowed set: its AssumeRole is tried, and denied by the proxy.
     stack = await startMotoStack({ name: 'scan', workerEnv: { AWS_SDK_MAX_ATTEMPTS: '1', SCAN_ACCOUNTS: [...DEFAULT_ACCOUNTS, DENIED_ACCOUNT].join(',') } });
     ({ proxy, org } = stack);
-    config = { ...stack.config, aws: { ...stack.config.aws, maxConcurrentShards: STARTER_SHARDS } };
+    config = { ...stack.config, clouds: { ...stack.config.clouds, aws: { ...stack.config.clouds.aws, maxConcurrentShards: STARTER_SHARDS } } };
     store = await openStore(config, createLogger('silent'));
     client = new Client({ connection: await Connection.connect({ address: stack.temporalServer.address }) });
   });
@@ -161,9 +161,15 @@ describe('complianceScan on moto', () => {
       { name: 'assume-denied', service: 'sts', body: `RoleArn=arn%3Aaws%3Aiam%3A%3A${DENIED_ACCOUNT}`, fault: { kind: 'deny' } },
       { name: 'ec2-denied', service: 'ec2', region: 'eu-west-1', fault: { kind: 'deny' } },
     ]);
+    const sent = () => proxy.stats.forwarded + Object.values(proxy.stats.injected).reduce((a, b) => a + b, 0);
+    const before = sent();
     const { handle } = await start({ scope: { ...fullScope(), accounts: [...org.accounts, DENIED_ACCOUNT] } });
     const result = await handle.result() as ComplianceScanResult;
     expect(result.status).toBe('completed');
+    // Requests of shards and plans that failed for good are counted too: every request sent, once.
+    const calls = (await store.store.getScan(result.scanId))!.cloudCalls!;
+    expect(totalCalls(calls)).toBe(sent() - before);
+    expect(calls['ec2:DescribeInstances']).toBeGreaterThanOrEqual(org.accounts.length * org.regions.length);
     expect(result.dataQuality.status).toBe('partial');
     const missing = result.dataQuality.missing;
     expect(missing).toContainEqual(expect.objectContaining({ account: DENIED_ACCOUNT, errorType: 'AccessDenied' }));
@@ -201,13 +207,13 @@ describe('complianceScan on moto', () => {
 
   it("runs at most the worker's maxConcurrentShards shards at once, whatever the starter's config says", async () => {
     await useWorkerWithShards(2);
-    expect(config.aws.maxConcurrentShards).toBe(STARTER_SHARDS);
+    expect(config.clouds.aws.maxConcurrentShards).toBe(STARTER_SHARDS);
     const { handle } = await start({ scope: fullScope() });
     const result = await handle.result() as ComplianceScanResult;
     expect(result.status).toBe('completed');
     const history = await client.workflow.getHandle(accountWorkflowId(result.scanId, org.accounts[0]!)).fetchHistory();
     const events = history.events ?? [];
-    const planId = String(events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'planAccountShards')?.eventId);
+    const planId = String(events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'planTargetShards')?.eventId);
     const planned = events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === planId)
       ?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
     expect(defaultPayloadConverter.fromPayload<{ maxConcurrentShards?: number }>(planned!)).toMatchObject({ maxConcurrentShards: 2 });
@@ -216,7 +222,7 @@ describe('complianceScan on moto', () => {
     let shards = 0;
     let most = 0;
     for (const e of events) {
-      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'scanAwsShard') {
+      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'scanShard') {
         shards++;
         open.add(String(e.eventId));
         most = Math.max(most, open.size);

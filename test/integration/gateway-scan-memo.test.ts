@@ -43,7 +43,7 @@ describe('ScanMemo', () => {
 
   async function aCompletedScan(scopeHash = scope): Promise<ScanRecord> {
     const id = `scan-memo-${++serial}`;
-    await store.createScan({ id, workflowId: id, trigger: 'adhoc', scope: { clouds: ['aws'] }, scopeHash, storeSnapshot: false });
+    await store.createScan({ id, workflowId: id, trigger: 'adhoc', scope: { clouds: ['aws'], resourceTypes: ['all'] }, scopeHash, storeSnapshot: false });
     const { scan } = await store.completeScan(id, { status: 'completed', totals: { total: 0, compliant: 0, nonCompliant: 0, score: 0, byResourceType: {} }, dataQuality: { status: 'complete', missing: [] } });
     return scan!;
   }

@@ -57,9 +57,9 @@ describe('what the client is told about a scan', () => {
 
   afterEach(() => stack.proxy.setRules([]));
 
-  function configWith(over: { gateway?: Partial<Config['gateway']>; aws?: Partial<Config['aws']> } = {}): Config {
+  function configWith(over: { gateway?: Partial<Config['gateway']>; aws?: Partial<Config['clouds']['aws']> } = {}): Config {
     const c = stack.config;
-    return { ...c, gateway: { ...c.gateway, ...over.gateway }, aws: { ...c.aws, ...over.aws } };
+    return { ...c, gateway: { ...c.gateway, ...over.gateway }, clouds: { ...c.clouds, aws: { ...c.clouds.aws, ...over.aws } } };
   }
 
   function ctxOf(config = stack.config, notes: string[] = []): ToolContext {

@@ -48,10 +48,14 @@ describe('replaying recorded histories', () => {
     if (bundlePath) await rm(path.dirname(bundlePath), { recursive: true, force: true });
   });
 
-  it('replays every recorded complianceScan, accountScan and evaluateInventory history without nondeterminism', async () => {
+  it('replays every recorded complianceScan, accountScan, targetScan and evaluateInventory history without nondeterminism', async () => {
     const histories = loadHistories();
-    expect(histories.length).toBeGreaterThanOrEqual(8);
-    expect(new Set(histories.map((h) => h.entry.workflowType))).toEqual(new Set(['complianceScan', 'accountScan', 'evaluateInventory']));
+    expect(histories.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(histories.map((h) => h.entry.workflowType))).toEqual(new Set(['complianceScan', 'accountScan', 'targetScan', 'evaluateInventory']));
+    // Both eras stay under test: runs from before the cloud seam (no patch marker) and after it.
+    const seamEra = histories.filter((h) => h.entry.file.startsWith('seam-'));
+    expect(seamEra.length).toBeGreaterThanOrEqual(10);
+    expect(histories.length - seamEra.length).toBeGreaterThanOrEqual(10);
 
     const results: ReplayResult[] = [];
     const replay = Worker.runReplayHistories(

@@ -23,7 +23,7 @@ function aScan(overrides: Partial<NewScan> = {}): NewScan {
     id,
     workflowId: `wf-${id}`,
     trigger: 'adhoc',
-    scope: { clouds: ['aws'], accounts: ['123456789012'] },
+    scope: { clouds: ['aws'], accounts: ['123456789012'], resourceTypes: ['all'] },
     scopeHash: `scope-${next()}`,
     policyVersionId: null,
     storeSnapshot: false,

@@ -73,8 +73,8 @@ describe('validate_resource_tags on moto', () => {
       logLevel: 'silent',
     });
     aws = new AwsClients({
-      endpoint: proxy.endpoint, roleName: config.aws.crossAccountRoleName,
-      sessionDurationSeconds: config.aws.sessionDurationSeconds, maxAttempts: 1,
+      endpoint: proxy.endpoint, roleName: config.clouds.aws.crossAccountRoleName,
+      sessionDurationSeconds: config.clouds.aws.sessionDurationSeconds, maxAttempts: 1,
     });
     db = await openDb({ databaseUrl: database.url });
     await migrate(db);
@@ -215,7 +215,7 @@ describe('validate_resource_tags on moto', () => {
     const byArn = await call({ resource_arns: [good.arn, foreignArn] });
     expect(byArn.isError).toBe(true);
     expect((byArn.content[0] as { text: string }).text)
-      .toMatch(new RegExp(`account ${FOREIGN} is not in the allowed set \\(3 accounts: SCAN_ACCOUNTS / aws.accounts\\); set SCAN_ACCOUNTS / aws.accounts to change it`));
+      .toMatch(new RegExp(`account ${FOREIGN} is not in the allowed set \\(3 accounts: SCAN_ACCOUNTS / clouds.aws.accounts\\); set SCAN_ACCOUNTS / clouds.aws.accounts to change it`));
     const byBucketAccount = await call({ resource_arns: ['arn:aws:s3:::some-bucket'], bucket_accounts: [FOREIGN] });
     expect(byBucketAccount.isError).toBe(true);
     expect((byBucketAccount.content[0] as { text: string }).text).toMatch(`account ${FOREIGN} is not in the allowed set`);

@@ -1,10 +1,15 @@
 // Records real workflow histories for the replay test (test/integration/replay.test.ts): small
-// complianceScan, accountScan and evaluateInventory runs on the test stack (Temporal dev server,
-// a fresh PostgreSQL database, moto behind the fault proxy, the worker as its own process), each
-// saved as history JSON under test/histories/ with its workflow id in manifest.json.
-// Re-record only from code that is deployed (or about to be): `npx tsx test/support/record-histories.ts [outDir]`.
+// complianceScan, target (account) scan and evaluateInventory runs on the test stack (Temporal dev
+// server, a fresh PostgreSQL database, moto behind the fault proxy, the worker as its own
+// process), each saved as history JSON under test/histories/ with its workflow id in manifest.json.
+//
+// Histories are kept per era: the files without a prefix were recorded before the cloud seam
+// (accountScan children, AWS-only activities), those prefixed `seam-` after it. Recording an era
+// replaces only that era's files, so older eras stay under test for as long as runs of them may
+// be open. Record only from code that is deployed (or about to be):
+//   npx tsx test/support/record-histories.ts --era seam [outDir]
 import { createRequire } from 'node:module';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { cancelSignal, evaluateInventory } from '../../workflows/contract.js';
@@ -13,6 +18,7 @@ import { scanProgress, startComplianceScan, type StartScanOptions } from '../../
 import { REPO_ROOT } from '../../worker/temporal-cli.js';
 import type { ComplianceScanResult } from '../../workflows/types.js';
 import { anAwsResource, writeInventory } from './inventory.js';
+import { DEFAULT_ACCOUNTS } from './aws-seed.js';
 import { startMotoStack } from './moto-stack.js';
 
 // historyToJSON from @temporalio/common throws "type must be a Type" in this install: common and
@@ -25,14 +31,20 @@ const { patchProtobufRoot } = fromCommon('@temporalio/proto/lib/patch-protobuf-r
 const HISTORY_TYPE = patchProtobufRoot(fromCommon('@temporalio/proto')).lookupType('temporal.api.history.v1.History');
 const historyToJSON = (history: unknown) => JSON.stringify(toJson(HISTORY_TYPE, history), null, 2);
 
-const OUT_DIR = path.resolve(process.argv[2] ?? path.join(REPO_ROOT, 'test', 'histories'));
+const eraFlag = process.argv.indexOf('--era');
+const ERA = eraFlag >= 0 ? process.argv[eraFlag + 1] ?? '' : '';
+if (eraFlag >= 0 && !/^[a-z0-9]+$/.test(ERA)) throw new Error('--era takes a short lowercase name, e.g. seam');
+const OUT_ARG = process.argv.slice(2).filter((_, i, all) => all[i] !== '--era' && all[i - 1] !== '--era')[0];
+const OUT_DIR = path.resolve(OUT_ARG ?? path.join(REPO_ROOT, 'test', 'histories'));
+/** The era a history file belongs to: its prefix before the workflow type, or '' for the first one. */
+const eraOf = (file: string) => /^([a-z0-9]+)-(complianceScan|accountScan|targetScan|evaluateInventory)-/.exec(file)?.[1] ?? '';
 const DENIED_ACCOUNT = '222222222222';
 /** Few types keep the histories small: 2 regions x 2 regional types + S3 = 5 shards per account. */
 const TYPES = ['ec2:instance', 'dynamodb:table', 's3:bucket'];
 
 export interface ManifestEntry {
   file: string;
-  workflowType: 'complianceScan' | 'accountScan' | 'evaluateInventory';
+  workflowType: 'complianceScan' | 'accountScan' | 'targetScan' | 'evaluateInventory';
   workflowId: string;
   runId: string;
   /** How the run closed: the last event's type. */
@@ -48,10 +60,15 @@ async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what:
 
 async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
-  for (const file of readdirSync(OUT_DIR)) if (file.endsWith('.json')) rmSync(path.join(OUT_DIR, file));
-  const manifest: ManifestEntry[] = [];
+  const manifestPath = path.join(OUT_DIR, 'manifest.json');
+  const earlier = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) as ManifestEntry[] : [];
+  const manifest: ManifestEntry[] = earlier.filter((entry) => eraOf(entry.file) !== ERA);
+  for (const file of readdirSync(OUT_DIR)) if (file.endsWith('.json') && file !== 'manifest.json' && eraOf(file) === ERA) rmSync(path.join(OUT_DIR, file));
+  /** The children complianceScan starts in the code being recorded. */
+  const CHILD_TYPE: ManifestEntry['workflowType'] = 'targetScan';
 
-  const stack = await startMotoStack({ name: 'record', workerEnv: { AWS_SDK_MAX_ATTEMPTS: '1' } });
+  // The denied account is in the allowed set: its AssumeRole, not the allowed-set check, must fail.
+  const stack = await startMotoStack({ name: 'record', workerEnv: { AWS_SDK_MAX_ATTEMPTS: '1', SCAN_ACCOUNTS: [...DEFAULT_ACCOUNTS, DENIED_ACCOUNT].join(',') } });
   const { proxy, org, config } = stack;
   const client = new Client({ connection: await Connection.connect({ address: stack.temporalServer.address }) });
 
@@ -60,7 +77,7 @@ async function main(): Promise<void> {
     const history = await handle.fetchHistory();
     const last = history.events?.at(-1);
     const closedWith = Object.keys(last ?? {}).find((k) => k.endsWith('EventAttributes')) ?? 'unknown';
-    const file = `${workflowType}-${name}.json`;
+    const file = `${ERA ? `${ERA}-` : ''}${workflowType}-${name}.json`;
     const startedRunId = runId ?? (await handle.describe()).runId;
     writeFileSync(path.join(OUT_DIR, file), historyToJSON(history));
     manifest.push({ file, workflowType, workflowId, runId: startedRunId, closedWith: closedWith.replace(/EventAttributes$/, '') });
@@ -77,7 +94,7 @@ async function main(): Promise<void> {
 
   let bucket = 0;
   const start = (opts: Omit<StartScanOptions, 'now'>) =>
-    startComplianceScan(client, config, { ...opts, now: new Date(Date.UTC(2026, 0, 1) + ++bucket * 3_600_000) });
+    startComplianceScan(client, config, { ...opts, now: new Date(Date.UTC(2026, 0, ERA ? 2 : 1) + ++bucket * 3_600_000) }); // an era's own ids
   const scope = (accounts = org.accounts) => ({ accounts, regions: org.regions, resource_types: TYPES });
 
   try {
@@ -86,7 +103,7 @@ async function main(): Promise<void> {
       const { handle, workflowId } = await start({ scope: scope() });
       const result = await handle.result() as ComplianceScanResult;
       await save('complianceScan', 'completed', workflowId);
-      await save('accountScan', 'completed', accountWorkflowId(result.scanId, org.accounts[0]!));
+      await save(CHILD_TYPE, 'completed', accountWorkflowId(result.scanId, org.accounts[0]!));
     }
 
     // 2. A failed shard (EC2 denied in one region) and an account whose AssumeRole is denied.
@@ -100,8 +117,8 @@ async function main(): Promise<void> {
       proxy.setRules([]);
       if (result.dataQuality.status !== 'partial') throw new Error('expected a partial scan');
       await save('complianceScan', 'failed-shard', workflowId);
-      await save('accountScan', 'failed-shard', accountWorkflowId(result.scanId, org.accounts[0]!));
-      await save('accountScan', 'assume-role-denied', accountWorkflowId(result.scanId, DENIED_ACCOUNT));
+      await save(CHILD_TYPE, 'failed-shard', accountWorkflowId(result.scanId, org.accounts[0]!));
+      await save(CHILD_TYPE, 'assume-role-denied', accountWorkflowId(result.scanId, DENIED_ACCOUNT));
     }
 
     // 3. Continue-as-new: one account per run, two accounts, every run saved.
@@ -132,7 +149,7 @@ async function main(): Promise<void> {
       if (how === 'temporal' && !(outcome instanceof WorkflowFailedError)) throw new Error('Temporal cancel did not cancel the scan');
       await save('complianceScan', `cancelled-by-${how}`, workflowId);
       const [child] = await childrenOf(workflowId);
-      if (how === 'signal' && child) await save('accountScan', 'cancelled', child);
+      if (how === 'signal' && child) await save(CHILD_TYPE, 'cancelled', child);
     }
 
     // 5. evaluateInventory: a small file, and a file that does not exist.
@@ -142,12 +159,12 @@ async function main(): Promise<void> {
         anAwsResource({ type: 's3:bucket' }),
       ]);
       const ok = await client.workflow.start(evaluateInventory, {
-        taskQueue: config.temporal.taskQueue, workflowId: 'inventory-replay-completed', args: [{ inventoryPath }],
+        taskQueue: config.temporal.taskQueue, workflowId: `inventory-replay-completed${ERA ? `-${ERA}` : ''}`, args: [{ inventoryPath }],
       });
       await ok.result();
       await save('evaluateInventory', 'completed', ok.workflowId);
       const missing = await client.workflow.start(evaluateInventory, {
-        taskQueue: config.temporal.taskQueue, workflowId: 'inventory-replay-missing-file', args: [{ inventoryPath: '/nonexistent/inventory.json' }],
+        taskQueue: config.temporal.taskQueue, workflowId: `inventory-replay-missing-file${ERA ? `-${ERA}` : ''}`, args: [{ inventoryPath: '/nonexistent/inventory.json' }],
       });
       if (!(await missing.result().catch((err: unknown) => err) instanceof WorkflowFailedError)) throw new Error('expected a failed run');
       await save('evaluateInventory', 'missing-file', missing.workflowId);
@@ -161,7 +178,7 @@ async function main(): Promise<void> {
   }
 
   manifest.sort((a, b) => a.file.localeCompare(b.file));
-  writeFileSync(path.join(OUT_DIR, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   const bytes = readdirSync(OUT_DIR).reduce((sum, f) => sum + statSync(path.join(OUT_DIR, f)).size, 0);
   console.log(`${manifest.length} histories in ${OUT_DIR}, ${(bytes / 1024).toFixed(1)} KiB in all`);
 }

@@ -11,10 +11,10 @@ describe('allowed accounts', () => {
     const outside = accountsOutside(['222222222222', '999999999999', '999999999999', '888888888888'], org);
     expect(outside).toEqual(['888888888888', '999999999999']);
     expect(notAllowedMessage(['999999999999'], org)).toBe("account 999999999999 is not in the allowed set (2 accounts: the organisation's " +
-      'active accounts); set SCAN_ACCOUNTS / aws.accounts to change it');
+      'active accounts); set SCAN_ACCOUNTS / clouds.aws.accounts to change it');
     const many = Array.from({ length: 7 }, (_, i) => String(900000000000 + i));
     expect(notAllowedMessage(many, { accounts: ['111111111111'], source: 'config' }))
-      .toMatch(/^accounts 900000000000, .*900000000004 and 2 more are not in the allowed set \(1 account: SCAN_ACCOUNTS \/ aws\.accounts\)/);
+      .toMatch(/^accounts 900000000000, .*900000000004 and 2 more are not in the allowed set \(1 account: SCAN_ACCOUNTS \/ clouds\.aws\.accounts\)/);
   });
 
   it('caps the accounts and regions of a scope, and lets config lower the caps but never raise them', () => {

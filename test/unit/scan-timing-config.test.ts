@@ -8,13 +8,13 @@ const env = (vars: Record<string, string>) => ({ CONFIG_FILE: '', ...vars }) as 
 describe('scan timing config', () => {
   it('defaults to a 20 s shard heartbeat timeout and a 5 min partial-result cache', () => {
     const config = loadConfig(env({}));
-    expect(config.aws.shardHeartbeatSeconds).toBe(20);
+    expect(config.clouds.aws.shardHeartbeatSeconds).toBe(20);
     expect(config.gateway.partialCacheTtlSeconds).toBe(300);
   });
 
   it('reads SHARD_HEARTBEAT_SECONDS and PARTIAL_CACHE_TTL_SECONDS', () => {
     const config = loadConfig(env({ SHARD_HEARTBEAT_SECONDS: '12', PARTIAL_CACHE_TTL_SECONDS: '60' }));
-    expect(config.aws.shardHeartbeatSeconds).toBe(12);
+    expect(config.clouds.aws.shardHeartbeatSeconds).toBe(12);
     expect(config.gateway.partialCacheTtlSeconds).toBe(60);
   });
 

@@ -11,7 +11,7 @@ import type { ScanProgress } from '../../../core/scan.js';
 function aScan(over: Partial<ScanRecord> = {}): ScanRecord {
   return {
     id: 'scan-adhoc-0123456789ab-20260101T0000Z.abcdef12', workflowId: 'scan-adhoc-0123456789ab-20260101T0000Z', trigger: 'adhoc',
-    scope: { resourceTypes: ['ec2:instance'] }, scopeHash: '0123456789ab', policyVersionId: 1, status: 'completed',
+    scope: { clouds: ['aws'], resourceTypes: ['ec2:instance'] }, scopeHash: '0123456789ab', policyVersionId: 1, status: 'completed',
     startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', storeSnapshot: false,
     totals: { total: 100_000, compliant: 35_799, nonCompliant: 64_201, score: 0.358, byResourceType: {} },
     dataQuality: { status: 'complete', missing: [] },

@@ -1,17 +1,26 @@
-// Live tag reads for validate_resource_tags: ARNs grouped per (account, region) for the Tagging
-// API, S3 buckets one by one after finding their owner account. Each ARN ends as what was read or
-// why it could not be (typed, with no principal ARN or secret in the text), never as a thrown error.
-// Reasons are our own short words (cloud/aws/errors.ts); what the SDK said goes to the log.
+// Live tag reads (validate_resource_tags, the AWS scanner's readTags): ARNs grouped per (account,
+// region) for the Tagging API, S3 buckets one by one after finding their owner account. Each ARN
+// ends as what was read or why it could not be (typed, with no principal ARN or access key in the
+// text), never as a thrown error. Reasons are our own short words (errors.ts); what the SDK said
+// goes to the log.
 import { GetBucketLocationCommand, GetBucketTaggingCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AwsClients } from '../cloud/aws/clients.js';
-import { awsCall, describeAwsError, redactPrincipal, type AwsSite } from '../cloud/aws/errors.js';
-import { mapLimit } from '../cloud/aws/map-limit.js';
-import { tagsByArn, tagsOf, type TagMap } from '../cloud/aws/tags.js';
-import { parseArn, regionOfArn, type ArnParts } from '../core/aws/arn.js';
-import { HOME_REGION } from '../core/aws/resource-types.js';
-import type { ToolContext } from './context.js';
-import { redactSecrets } from './errors.js';
+import type { AwsClients } from './clients.js';
+import { awsCall, describeAwsError, redactPrincipal, type AwsSite } from './errors.js';
+import { mapLimit } from './map-limit.js';
+import { tagsByArn, tagsOf, type TagMap } from './tags.js';
+import { parseArn, regionOfArn, type ArnParts } from '../../core/aws/arn.js';
+import { HOME_REGION } from '../../core/aws/resource-types.js';
+
+/** What a live read reports to: the caller's logger, correlation id, progress and cancellation. */
+export interface LiveReadContext {
+  logger: { warn(fields: object, message: string): void };
+  correlationId?: string;
+  progress?(done: number, total: number, message: string): unknown;
+  signal?: AbortSignal;
+  /** Accounts searched for a bucket's owner besides the caller's, the ARNs' and bucket_accounts. */
+  configuredAccounts?: string[];
+}
 
 export const NOT_RETURNED_NOTE = 'not returned by the Tagging API: never tagged, or does not exist';
 const GROUP_CONCURRENCY = 4;
@@ -37,16 +46,16 @@ export interface LiveRead {
 
 export type LiveOutcome = LiveRead | { arn: string; error: string };
 
-/** Text safe to show: no principal ARNs or access keys, bounded. */
+/** Text safe to show: no principal ARNs or access keys, bounded (callers redact their own secrets on top). */
 function safe(text: string, max = MAX_ERROR_CHARS): string {
-  return redactSecrets(redactPrincipal(text)).slice(0, max);
+  return redactPrincipal(text).slice(0, max);
 }
 
 /** An AWS failure as its type and a reason safe to show, e.g. `account 1111…: AccessDenied: access denied to …`. */
 type Explain = (err: unknown, where: string) => { type: string; reason: string };
 
 /** Explains failures in our words and logs the SDK's own account of each, with the correlation id. */
-function explainer(ctx: Pick<ToolContext, 'logger' | 'correlationId'>): Explain {
+function explainer(ctx: LiveReadContext): Explain {
   return (err, where) => {
     // Already ours: sessions (AssumeRole, identity checks) fail with typed, worded failures.
     if (err instanceof ApplicationFailure) {
@@ -179,7 +188,7 @@ async function readBucket(aws: AwsClients, explain: Explain, owners: BucketOwner
 }
 
 /** Reads every ARN: Tagging API calls per (account, region), S3 buckets one by one. */
-export async function readLiveTags(ctx: ToolContext, aws: AwsClients, arns: string[], bucketAccounts: string[]): Promise<Map<string, LiveOutcome>> {
+export async function readLiveTags(ctx: LiveReadContext, aws: AwsClients, arns: string[], bucketAccounts: string[]): Promise<Map<string, LiveOutcome>> {
   const outcomes = new Map<string, LiveOutcome>();
   const groups = new Map<string, { account: string; region: string; targets: { arn: string; parts: ArnParts }[] }>();
   const buckets: { arn: string; parts: ArnParts }[] = [];
@@ -210,7 +219,7 @@ export async function readLiveTags(ctx: ToolContext, aws: AwsClients, arns: stri
   const explain = explainer(ctx);
   const total = groups.size + buckets.length;
   let done = 0;
-  const step = async (message: string) => ctx.progress(++done, total, message);
+  const step = async (message: string) => { await ctx.progress?.(++done, total, message); };
 
   const readGroups = mapLimit([...groups.values()], GROUP_CONCURRENCY, async ({ account, region, targets }) => {
     ctx.signal?.throwIfAborted();
@@ -221,7 +230,7 @@ export async function readLiveTags(ctx: ToolContext, aws: AwsClients, arns: stri
   const readBuckets = (async () => {
     if (buckets.length === 0) return;
     const home = await aws.sessions.homeAccount().catch(() => undefined);
-    const accounts = new Set([...bucketAccounts, ...(home ? [home] : []), ...[...groups.values()].map((g) => g.account), ...(ctx.config.aws.accounts ?? [])]);
+    const accounts = new Set([...bucketAccounts, ...(home ? [home] : []), ...[...groups.values()].map((g) => g.account), ...(ctx.configuredAccounts ?? [])]);
     const owners = new BucketOwners(aws, explain, [...accounts], ctx.signal);
     await mapLimit(buckets, BUCKET_CONCURRENCY, async ({ arn, parts }) => {
       ctx.signal?.throwIfAborted();
