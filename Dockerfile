@@ -10,7 +10,9 @@
 # dist/ skips tsx's loader and its memory. tsx stays a runtime dependency: bin/ falls back to the
 # sources through it when dist/ is missing or older than them.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS: the AWS SDK's releases after January 2027 need Node >= 22. CI also runs the suite on
+# Node 20 (package.json "engines"); the native pieces (Temporal core bridge, swc) are Node-API builds.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- dependencies: production only, from the lockfile --------------------------------------
 FROM ${NODE_IMAGE} AS deps

@@ -8,7 +8,9 @@ import { CompiledPolicyCache } from '../store/policy-file.js';
 import { createPlanActivities } from './aws/plan.js';
 import { createShardActivity } from './aws/shard.js';
 import { createInventoryActivities } from './inventory.js';
+import { createNotificationActivities, type NotificationSettings } from './notifications.js';
 import { createScanActivities } from './scans.js';
+import { createPolicySyncActivities } from './policy-sync.js';
 import { createShardActivities } from './shard.js';
 import { createTargetActivities } from './targets.js';
 
@@ -20,6 +22,8 @@ export interface ActivityDeps {
   awsDefaults?: AwsScanSettings;
   /** Scanners of further clouds (or replacements, by id); AWS and inventory files are built in. */
   scanners?: CloudScanner[];
+  /** Scheduled scans' notification settings (config scheduledCompliance.notifications); unset: none configured. */
+  notifications?: NotificationSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -30,13 +34,17 @@ export function createActivities(deps: ActivityDeps) {
   const shardDeps = { store: deps.store, policies };
   return {
     ...createScanActivities(deps.store, deps.policyPath),
+    ...createPolicySyncActivities(deps.store, deps.aws),
     ...createTargetActivities(scanners),
     ...createShardActivities(shardDeps, scanners),
     // The activities of workflows started before the cloud seam, so they finish on this worker.
     ...createPlanActivities(aws),
     ...createShardActivity(shardDeps, aws),
     ...createInventoryActivities(shardDeps, inventory),
+    ...createNotificationActivities(deps.store, deps.notifications ?? NO_NOTIFICATIONS),
   };
 }
+
+const NO_NOTIFICATIONS: NotificationSettings = { notifyOnFailure: false, emailRecipients: [], emailFrom: 'finops-tag-compliance@localhost', smtp: { port: 587, secure: false } };
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -6,7 +6,7 @@ import type { CloudCalls } from '../core/cloud-calls.js';
 import { complianceScore } from '../core/compliance/index.js';
 import { PolicyValidationError } from '../core/policy/index.js';
 import { policyInvalid } from './errors.js';
-import { loadPolicyFile } from '../store/policy-file.js';
+import { loadActivePolicy } from '../store/policy-sync.js';
 
 export interface OpenScanInput {
   scanId: string;
@@ -30,7 +30,8 @@ export function createScanActivities(store: Store, policyPath: string) {
   return {
     async resolvePolicyVersion(): Promise<{ id: number; hash: string; source: string }> {
       try {
-        const { id, hash, source } = await loadPolicyFile(store, policyPath);
+        // The version policySync activated, else the policy file (store/policy-sync.ts).
+        const { id, hash, source } = await loadActivePolicy(store, policyPath);
         return { id, hash, source };
       } catch (err) {
         if (err instanceof PolicyValidationError || err instanceof SyntaxError) throw policyInvalid(err.message);

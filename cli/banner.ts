@@ -13,15 +13,36 @@ export interface BannerInput {
   transport: 'http' | 'stdio' | 'none';
 }
 
-export function claudeDesktopSnippet(httpUrl?: string): string {
+/**
+ * Claude Desktop's entries for this stack. The stdio entry runs in Claude's own working directory,
+ * so it names the data dir absolutely: there it finds the running `start` (cli/local-stack.ts) and
+ * serves through it. Its Temporal settings are the ones actually in use, for when it runs alone.
+ */
+export function claudeDesktopSnippet(input: { config: Config; temporal: Pick<TemporalHandle, 'address' | 'devServer'>; httpUrl?: string }): string {
+  const { config, temporal, httpUrl } = input;
+  const env: Record<string, string> = { DATA_DIR: path.resolve(config.dataDir) };
+  if (config.temporal.address) {
+    env.TEMPORAL_ADDRESS = temporal.address;
+  } else {
+    // Alone, stdio starts (or joins) the dev server on this port, with the same history file.
+    env.TEMPORAL_DEV_PORT = temporal.address.slice(temporal.address.lastIndexOf(':') + 1);
+  }
+  if (config.policy.path) env.POLICY_PATH = path.resolve(config.policy.path);
+  // With API keys the gateway wants one from every client; the key itself is never printed.
+  const keyed = config.http.apiKeyHashes.length > 0;
+  if (keyed) env.FINOPS_API_KEY = '<your key>';
   const servers: Record<string, unknown> = {
     'finops-tag-compliance': {
-      command: 'node',
+      command: process.execPath,
       args: [path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), 'stdio'],
-      env: { TEMPORAL_ADDRESS: '127.0.0.1:7233' },
+      env,
     },
   };
-  if (httpUrl) servers['finops-tag-compliance-http'] = { command: 'npx', args: ['-y', 'mcp-remote', `${httpUrl}/mcp`] };
+  if (httpUrl) {
+    servers['finops-tag-compliance-http'] = keyed
+      ? { command: 'npx', args: ['-y', 'mcp-remote', `${httpUrl}/mcp`, '--header', 'Authorization: Bearer ${FINOPS_API_KEY}'], env: { FINOPS_API_KEY: '<your key>' } }
+      : { command: 'npx', args: ['-y', 'mcp-remote', `${httpUrl}/mcp`] };
+  }
   return JSON.stringify({ mcpServers: servers }, null, 2);
 }
 
@@ -33,7 +54,7 @@ export function printBanner(input: BannerInput): void {
   out('finops-tag-compliance is running');
   out(`  Temporal        ${temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})${temporal.devServer ? ' [dev server started here]' : ''}`);
   if (temporal.uiUrl) out(`  Temporal Web UI ${temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
-  out(`  Store           ${input.dbKind === 'pglite' ? `embedded PGlite in ${path.join(config.dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`);
+  out(`  Store           ${input.dbKind === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`);
   out(`  Worker          ${input.worker ? 'running in this process' : 'not in this process'}`);
   if (input.httpUrl) {
     out(`  MCP (HTTP)      ${input.httpUrl}/mcp`);
@@ -41,9 +62,10 @@ export function printBanner(input: BannerInput): void {
   }
   if (input.transport === 'stdio') out('  MCP (stdio)     this process\'s stdin/stdout');
   if (input.transport === 'http') {
+    out(`  MCP (stdio)     \`stdio\` with DATA_DIR=${path.resolve(config.dataDir)} serves through this process while it runs`);
     out();
     out('Claude Desktop (claude_desktop_config.json):');
-    out(claudeDesktopSnippet(input.httpUrl));
+    out(claudeDesktopSnippet({ config, temporal, httpUrl: input.httpUrl }));
     out();
     out('Try: npx finops-tag-compliance evaluate examples/inventory.sample.json   (Ctrl-C stops everything)');
   }

@@ -4,26 +4,12 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../config/logger.js';
+import { processAlive } from './process-alive.js';
 
 const FILE = 'temporal-dev.pid';
 const STOP_WAIT_MS = 10_000;
 
 interface Record { devServerPid: number; ownerPid: number; dbFile: string }
-
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false; // exited, not yet reaped
-  } catch {
-    // no /proc (macOS) or no such process: ask kill(0)
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The process's command line, or undefined where /proc is not available (macOS) or it is gone. */
 function commandLine(pid: number): string | undefined {
@@ -56,7 +42,7 @@ export async function stopOrphanedDevServer(dataDir: string, logger: Logger): Pr
     return; // none recorded, or unreadable: nothing we can safely stop
   }
   const { devServerPid, ownerPid, dbFile } = record;
-  if (!Number.isInteger(devServerPid) || isAlive(ownerPid)) return;
+  if (!Number.isInteger(devServerPid) || processAlive(ownerPid)) return;
   const cmdline = commandLine(devServerPid);
   if (!cmdline?.includes('start-dev') || !cmdline.includes(dbFile)) {
     forgetDevServer(dataDir);
@@ -71,7 +57,7 @@ export async function stopOrphanedDevServer(dataDir: string, logger: Logger): Pr
     }
   };
   signal('SIGTERM');
-  for (const deadline = Date.now() + STOP_WAIT_MS; isAlive(devServerPid);) {
+  for (const deadline = Date.now() + STOP_WAIT_MS; processAlive(devServerPid);) {
     if (Date.now() > deadline - STOP_WAIT_MS / 2) signal('SIGKILL');
     if (Date.now() > deadline) throw new Error(`the Temporal dev server left by an earlier run (pid ${devServerPid}) did not stop; stop it and retry`);
     await new Promise((r) => setTimeout(r, 100));

@@ -2,15 +2,7 @@
 // clear error instead of a corrupted data directory.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from './process-alive.js';
 
 export function lockEmbeddedStore(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
@@ -22,7 +14,7 @@ export function lockEmbeddedStore(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(readFileSync(file, 'utf8'));
-      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+      if (Number.isInteger(owner) && owner !== process.pid && processAlive(owner)) {
         throw new Error(
           `the embedded store in ${dataDir} is in use by process ${owner}. Stop it, or set DATABASE_URL ` +
           'so several processes share one PostgreSQL.',

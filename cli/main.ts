@@ -7,22 +7,29 @@ import { resolveAuthMode } from '../mcp-gateway/auth.js';
 import { createHttpGateway } from '../mcp-gateway/http.js';
 import { serveStdio } from '../mcp-gateway/stdio.js';
 import { createWorker, describeWorker, requestWorkerShutdown, SHUTDOWN_DEADLINE_AFTER_GRACE_MS } from '../worker/worker.js';
+import { ensurePolicySyncSchedule } from '../client/policy-sync.js';
+import { ScheduleInputError, syncDefaultSchedule } from '../client/schedules.js';
 import { writeWorkflowBundle } from '../worker/workflow-bundle.js';
 import { printBanner } from './banner.js';
 import { runEvaluate } from './evaluate.js';
 import { parseScanArgs, runScan } from './scan.js';
 import { Lifecycle } from './lifecycle.js';
+import { databaseIdentity, findRunningLocalStack, recordLocalStack, type LocalStack } from './local-stack.js';
 import { connectTemporal, openStore } from './runtime.js';
+import { bridgeStdioToHttp } from './stdio-bridge.js';
 
 const USAGE = `usage: finops-tag-compliance <command>
   start              Temporal dev server (unless TEMPORAL_ADDRESS is set), worker and HTTP gateway
   worker             a worker only (needs TEMPORAL_ADDRESS or a running dev server)
   http               the HTTP gateway only
-  stdio [--worker]   the MCP gateway over stdio; runs a worker too with the embedded store or --worker
+  stdio [--worker]   the MCP gateway over stdio: through the \`start\` running on DATA_DIR if there is one;
+                     else on its own, with a worker too on the embedded store or with --worker
   evaluate FILE [--snapshot]
                      evaluate an inventory JSON file through the evaluateInventory workflow
   scan --resource-types T,... [--accounts A,...] [--regions R,...] [--wait SECONDS]
-                     start (or join) the compliance scan of a scope; prints its id and progress or result`;
+                     start (or join) the compliance scan of a scope; prints its id and progress or result
+  convert-aws-policy IN.json
+                     convert an AWS Organizations tag policy to this tool's policy format (stdout)`;
 
 /**
  * Runs the pieces a command needs. Every exit path (signal, failed startup, transport closed,
@@ -49,7 +56,7 @@ async function startStack(config: Config, logger: Logger, opts: { transport: 'ht
   if (opts.transport === 'http') resolveAuthMode(config.http);
 
   const temporal = await connectTemporal(config, logger, opts.devServer);
-  lifecycle.add(temporal.devServer ? 'temporal connection and dev server' : 'temporal connection', temporal.close);
+  lifecycle.add(temporal.devServer ? 'temporal connection and dev server' : 'temporal connection', temporal.close, { begin: temporal.quiet });
   const store = await openStore(config, logger);
   lifecycle.add('store', store.close);
   // One set of AWS clients per process, for the gateway's live reads and the worker's shards;
@@ -59,8 +66,20 @@ async function startStack(config: Config, logger: Logger, opts: { transport: 'ht
   const deps = { config, store: store.store, temporal: temporal.client, logger, aws };
 
   if (opts.worker) {
-    const { worker, connection } = await createWorker({ config, address: temporal.address, store: store.store, logger, aws });
+    // The SDK's own warnings while we take its server connection down (polls cut short) are the
+    // shutdown working, not news: from then on only its errors are logged.
+    const workerLogger = logger.child({});
+    const { worker, connection } = await createWorker({ config, address: temporal.address, store: store.store, logger: workerLogger, aws });
     const running = worker.run();
+    // The config's default daily snapshot (scheduledCompliance): created, updated in place or paused.
+    // A bad block stops the start; Temporal refusing it is logged and the rest still starts.
+    await syncDefaultSchedule(temporal.client, config).then((r) => logger.info(r, 'default scheduled audit synced'), (err: unknown) => {
+      if (err instanceof ScheduleInputError) throw new Error(`config scheduledCompliance: ${err.message}`);
+      logger.error({ error: err instanceof Error ? err.message : String(err) }, 'default scheduled audit not synced');
+    });
+    // policy.source: aws-organizations keeps the policySync schedule (and runs it once now); file removes it.
+    await ensurePolicySyncSchedule(temporal.client, store.store, config).then((r) => logger.info({ outcome: r }, 'policy sync schedule'),
+      (err: unknown) => logger.error({ error: err instanceof Error ? err.message : String(err) }, 'policy sync schedule not set'));
     let failedWhileRunning = false;
     running.catch((err: unknown) => {
       if (lifecycle.isStopping) return; // the worker step reports it
@@ -76,7 +95,10 @@ async function startStack(config: Config, logger: Logger, opts: { transport: 'ht
       await connection.close();
       if (!drained && !failedWhileRunning) throw new Error(`the worker did not drain within its grace period (${config.temporal.workerShutdownGraceSeconds} s) and was stopped; Temporal retries its activities once their heartbeat times out`);
     }, {
-      begin: () => requestWorkerShutdown(worker), // the grace period starts with the signal, not after the gateway closed
+      begin: () => {
+        if (workerLogger.levelVal < logger.levels.values.error!) workerLogger.level = 'error';
+        requestWorkerShutdown(worker); // the grace period starts with the signal, not after the gateway closed
+      },
       describe: () => describeWorker(worker),
     });
   }
@@ -86,6 +108,14 @@ async function startStack(config: Config, logger: Logger, opts: { transport: 'ht
     const app = await createHttpGateway(deps, { dbKind: store.db.kind });
     lifecycle.add('http gateway', () => app.close());
     httpUrl = await app.listen({ host: config.http.host, port: config.http.port });
+    if (opts.worker) {
+      // A `stdio` launched beside us (Claude Desktop) finds this stack here and serves through it.
+      const forget = recordLocalStack(config.dataDir, {
+        httpUrl: loopbackUrl(httpUrl), temporalAddress: temporal.address, namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue, database: databaseIdentity(config.database.url),
+      });
+      lifecycle.add('local stack record', async () => forget());
+    }
   } else if (opts.transport === 'stdio') {
     const stdio = await serveStdio(deps);
     lifecycle.add('stdio transport', stdio.close);
@@ -93,6 +123,23 @@ async function startStack(config: Config, logger: Logger, opts: { transport: 'ht
     void stdio.closed.then(() => lifecycle.exit('transport closed', 0));
   }
   printBanner({ config, temporal, httpUrl, dbKind: store.db.kind, worker: opts.worker, transport: opts.transport });
+}
+
+/** fastify reports the bound address; a wildcard bind is reached on loopback from this machine. */
+function loopbackUrl(url: string): string {
+  const u = new URL(url);
+  if (u.hostname === '0.0.0.0' || u.hostname === '[::]') u.hostname = '127.0.0.1';
+  return u.origin;
+}
+
+/** `stdio` beside a running `start`: a relay to its HTTP gateway, stopped by the same lifecycle. */
+async function runBridge(logger: Logger, stack: LocalStack): Promise<void> {
+  const lifecycle = new Lifecycle(logger, 5_000);
+  lifecycle.handleSignals();
+  const bridge = await bridgeStdioToHttp(stack, logger, process.env.FINOPS_API_KEY || undefined);
+  lifecycle.add('stdio bridge', bridge.close);
+  process.stdin.once('end', () => void lifecycle.exit('stdin closed', 0));
+  void bridge.closed.then(() => lifecycle.exit('transport closed', 0));
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -112,6 +159,8 @@ export async function main(argv: string[]): Promise<void> {
     case 'http':
       return runStack(config, logger, { transport: 'http', worker: false, devServer: false });
     case 'stdio': {
+      const running = rest.includes('--worker') ? undefined : await findRunningLocalStack(config);
+      if (running) return runBridge(logger, running);
       const worker = rest.includes('--worker') || !config.database.url;
       return runStack(config, logger, { transport: 'stdio', worker, devServer: worker });
     }
@@ -124,6 +173,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     case 'scan':
       return runScan(config, parseScanArgs(rest));
+    case 'convert-aws-policy': // offline: AWS tag policy JSON in, our policy JSON on stdout
+      return (await import('./convert-aws-policy.js')).runConvertAwsPolicy(rest);
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
       process.exitCode = 2;

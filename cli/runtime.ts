@@ -45,6 +45,8 @@ export interface TemporalHandle {
   uiUrl?: string;
   devServer?: DevServer;
   client: Client;
+  /** Stops forwarding the dev server's output (called as shutdown begins). */
+  quiet(): void;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,8 @@ export async function connectTemporal(config: Config, logger: Logger, allowDevSe
   let address = config.temporal.address ?? `${dev.ip}:${dev.port}`;
   let devServer: DevServer | undefined;
   let uiUrl: string | undefined;
+  // Once we stop, the dev server's complaints about workers and clients going away are expected.
+  let quiet = false;
   if (!config.temporal.address && allowDevServer) await stopOrphanedDevServer(config.dataDir, logger);
   if (!(await isTemporalReachable(address))) {
     if (config.temporal.address || !allowDevServer) {
@@ -67,7 +71,12 @@ export async function connectTemporal(config: Config, logger: Logger, allowDevSe
     const dbFile = dev.dbFile ?? path.join(config.dataDir, 'temporal.db');
     devServer = await startDevServer({
       cliPath, ip: dev.ip, port: dev.port, uiPort: dev.uiPort, dbFile, namespace: config.temporal.namespace,
-      onOutput: (text) => logger.warn({ temporal: text.trim() }, 'temporal dev server'),
+      onOutput: (text) => {
+        if (quiet || !text.trim()) return;
+        // Its start-up banner (version, ports) is not a warning: the banner below says where things are.
+        if (/^Temporal (CLI|Server|Persistence|UI|Metrics)/m.test(text)) logger.debug({ temporal: text.trim() }, 'temporal dev server');
+        else logger.warn({ temporal: text.trim() }, 'temporal dev server');
+      },
       // Ctrl-C must reach only us, so the worker drains before its server goes away.
       ownProcessGroup: true,
     });
@@ -94,6 +103,7 @@ export async function connectTemporal(config: Config, logger: Logger, allowDevSe
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return {
     address, uiUrl, devServer, client,
+    quiet: () => { quiet = true; },
     close: async () => {
       try {
         await connection.close();

@@ -39,7 +39,7 @@ export interface StartScanOptions {
 const registered = new WeakMap<Client, Promise<boolean>>();
 
 /** Whether the namespace knows our search attributes (the dev server registers them at start). */
-function searchAttributesRegistered(client: Client, namespace: string): Promise<boolean> {
+export function searchAttributesRegistered(client: Client, namespace: string): Promise<boolean> {
   let known = registered.get(client);
   if (!known) {
     known = client.connection.operatorService.listSearchAttributes({ namespace })

@@ -17,6 +17,9 @@ export const ENV_KEYS: Record<string, string> = {
   DATABASE_POOL_MAX: 'database.poolMax',
   DATA_DIR: 'dataDir',
   POLICY_PATH: 'policy.path',
+  POLICY_SOURCE: 'policy.source', // file | aws-organizations
+  POLICY_SYNC_INTERVAL_HOURS: 'policy.sync.intervalHours',
+  POLICY_SYNC_TARGET_ID: 'policy.sync.targetId',
   HOST: 'http.host',
   PORT: 'http.port',
   API_KEY_HASHES: 'http.apiKeyHashes', // comma-separated
@@ -46,10 +49,30 @@ export const ENV_KEYS: Record<string, string> = {
   SESSION_CALL_BUDGET: 'gateway.sessionCallBudget',
   MAX_IDENTICAL_CALLS: 'gateway.maxIdenticalCalls',
   LOOP_WINDOW_SECONDS: 'gateway.loopWindowSeconds',
+  PRINCIPAL_CALL_BUDGET: 'gateway.principalCallBudget',
+  PRINCIPAL_BUDGET_WINDOW_SECONDS: 'gateway.principalBudgetWindowSeconds',
+  GUARD_REDIS_URL: 'gateway.guardRedisUrl',
   MAX_ACCOUNTS_PER_CALL: 'gateway.maxAccountsPerCall',
   MAX_REGIONS_PER_CALL: 'gateway.maxRegionsPerCall',
   MAX_ARNS_PER_CALL: 'gateway.maxArnsPerCall',
   AWS_SDK_MAX_ATTEMPTS: 'clouds.aws.sdkMaxAttempts',
+  SCHEDULED_COMPLIANCE_ENABLED: 'scheduledCompliance.enabled',
+  SCHEDULED_COMPLIANCE_CRON: 'scheduledCompliance.schedule',
+  SCHEDULED_COMPLIANCE_TIMEZONE: 'scheduledCompliance.timezone',
+  SCHEDULED_COMPLIANCE_RESOURCE_TYPES: 'scheduledCompliance.resourceTypes', // comma-separated
+  SCHEDULED_COMPLIANCE_REGIONS: 'scheduledCompliance.regions', // comma-separated
+  SCHEDULED_COMPLIANCE_STORE_SNAPSHOT: 'scheduledCompliance.storeSnapshot',
+  NOTIFY_ON_FAILURE: 'scheduledCompliance.notifications.notifyOnFailure',
+  COMPLIANCE_SCORE_BELOW: 'scheduledCompliance.notifications.complianceScoreBelow',
+  NOTIFICATION_EMAIL: 'scheduledCompliance.notifications.emailRecipients', // comma-separated
+  NOTIFICATION_EMAIL_FROM: 'scheduledCompliance.notifications.emailFrom',
+  SMTP_HOST: 'scheduledCompliance.notifications.smtp.host',
+  SMTP_PORT: 'scheduledCompliance.notifications.smtp.port',
+  SMTP_SECURE: 'scheduledCompliance.notifications.smtp.secure',
+  SMTP_USER: 'scheduledCompliance.notifications.smtp.user',
+  SMTP_PASSWORD: 'scheduledCompliance.notifications.smtp.password',
+  NOTIFICATION_WEBHOOK_URL: 'scheduledCompliance.notifications.webhookUrl',
+  NOTIFICATION_WEBHOOK_SECRET: 'scheduledCompliance.notifications.webhookSecret',
 };
 
 export class ConfigError extends Error {

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { DEFAULT_CONCURRENT_SHARDS, MAX_ACCOUNTS_PER_CALL, MAX_ARNS_PER_CALL, MAX_REGIONS_PER_CALL } from '../core/limits.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** local@domain with no spaces or control characters (so no header injection), as SMTP and a header accept it. */
+const mailbox = z.string().trim().max(254).regex(/^[^\s@<>,;"\\\p{Cc}]+@[a-z0-9.-]+$/iu, 'must be an email address such as ops@example.com');
 
 /** A list given as an array (config.yaml) or as one comma-separated string (environment). */
 const stringList = <T extends z.ZodType>(item: T) => z.preprocess(
@@ -89,6 +91,19 @@ export const configSchema = z.preprocess(legacyCloudKeys, z.object({
   dataDir: z.string().default('.data'),
   policy: z.object({
     path: z.string().min(1).default('policies/default.json'),
+    /**
+     * Where the active policy comes from: the file at `path` (default), or AWS Organizations,
+     * whose effective tag policy policySync imports at startup and on a schedule (the file stays
+     * in force until a first import succeeds, and whenever one fails).
+     */
+    source: z.enum(['file', 'aws-organizations']).default('file'),
+    sync: z.object({
+      /** How often the policySync schedule runs. */
+      intervalHours: z.coerce.number().min(0.25).max(24 * 7).default(6),
+      /** Account (or OU) whose effective tag policy is imported; default: the management account. */
+      targetId: z.string().regex(/^(\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
+        'must be an account id, an OU id (ou-…) or a root id (r-…)').optional(),
+    }).prefault({}),
   }).prefault({}),
   http: z.object({
     host: z.string().default('127.0.0.1'),
@@ -126,6 +141,14 @@ export const configSchema = z.preprocess(legacyCloudKeys, z.object({
     /** Identical calls (same tool, same arguments) allowed within loopWindowSeconds. */
     maxIdenticalCalls: z.coerce.number().int().min(1).max(1_000_000).default(3),
     loopWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
+    /**
+     * 2026-07-28 requests have no MCP session: tool calls allowed per principal (API key, token
+     * subject, else client address) within principalBudgetWindowSeconds, counted across replicas.
+     */
+    principalCallBudget: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+    principalBudgetWindowSeconds: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
+    /** Redis (redis:// or rediss://) for the shared guard's counters; unset: the database. */
+    guardRedisUrl: z.string().trim().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional(),
     /** Per-call caps (a config may lower the hard caps in core/limits.ts, never raise them). */
     maxAccountsPerCall: z.coerce.number().int().min(1).max(MAX_ACCOUNTS_PER_CALL).default(MAX_ACCOUNTS_PER_CALL),
     maxRegionsPerCall: z.coerce.number().int().min(1).max(MAX_REGIONS_PER_CALL).default(MAX_REGIONS_PER_CALL),
@@ -134,6 +157,39 @@ export const configSchema = z.preprocess(legacyCloudKeys, z.object({
   /** One entry per cloud the workers scan; each cloud's settings stay its own (limits, concurrency, credentials). */
   clouds: z.object({
     aws: awsSchema,
+  }).prefault({}),
+  /** The default daily snapshot (a Temporal Schedule created at worker start) and its notifications. */
+  scheduledCompliance: z.object({
+    /** false pauses the schedule (kept, with its run history, under the same id); true creates or unpauses it. */
+    enabled: flag.default(true),
+    /** Five-field cron, read in `timezone`. */
+    schedule: z.string().trim().min(9).max(100).default('0 2 * * *'),
+    /** IANA time zone name; checked against the runtime's zone database by the schedule client. */
+    timezone: z.string().trim().min(1).max(64).default('UTC'),
+    resourceTypes: stringList(z.string().min(1).max(100)).default(['all']),
+    regions: stringList(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')).optional(),
+    storeSnapshot: flag.default(true),
+    notifications: z.object({
+      /** Notify when a scheduled scan fails or ends partial. */
+      notifyOnFailure: flag.default(true),
+      /** Notify when a scheduled scan's score (0..1, as scans report it) is below this. Unset: never. */
+      complianceScoreBelow: z.coerce.number().min(0).max(1).optional(),
+      /** Addresses mailed for every schedule (a schedule's own recipients are added). */
+      emailRecipients: stringList(mailbox).default([]),
+      // A bare host (localhost) is a valid mail domain here, so the default parses again as it is.
+      emailFrom: mailbox.default('finops-tag-compliance@localhost'),
+      smtp: z.object({
+        host: z.string().min(1).optional(),
+        port: port.default(587),
+        /** true: TLS from the first byte (465); false: STARTTLS when the server offers it. */
+        secure: flag.default(false),
+        user: z.string().min(1).optional(),
+        password: z.string().min(1).optional(),
+      }).prefault({}),
+      /** JSON POSTed on each notification, signed with HMAC-SHA256 of the body when a secret is set. */
+      webhookUrl: z.string().url().optional(),
+      webhookSecret: z.string().min(16).optional(),
+    }).prefault({}),
   }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }));

@@ -1,7 +1,7 @@
 // What every tool handler receives: shared services plus the per-call correlation id.
 import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { AwsClients } from '../cloud/aws/clients.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
@@ -19,9 +19,21 @@ export interface GatewayDeps {
   scanMemo?: ScanMemo;
 }
 
+/** The MCP request a tool call came in, as far as a tool may need it. */
+export interface McpRequestInfo {
+  /** 'modern' for 2026-07-28 (stateless), 'legacy' for a 2025-era session or stdio connection. */
+  era: 'legacy' | 'modern';
+  /** Answers of a resumed call (an input_required round trip); they are per round, never accumulated. */
+  inputResponses?: Record<string, unknown>;
+  /** What the client declared: on the request (2026-07-28) or at initialize (2025 era). */
+  clientCapabilities?: ClientCapabilities;
+}
+
 export interface ToolContext extends GatewayDeps {
   correlationId: string;
   sessionId?: string;
+  /** Absent when a tool is called outside MCP (tests, the CLI). */
+  request?: McpRequestInfo;
   /** Sends an MCP progress notification when the client asked for them; a no-op otherwise. */
   progress(progress: number, total: number | undefined, message: string): Promise<void>;
   /** Aborted when the client cancels the request or disconnects. */
@@ -41,6 +53,7 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   inputSchema: I;
   outputSchema: O;
   annotations: ToolAnnotations;
+  /** Throws AskClient (errors.ts) to ask the client something before it answers. */
   handler(ctx: ToolContext, input: z.infer<I>): Promise<ToolResult<z.infer<O>>>;
 }
 

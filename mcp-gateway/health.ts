@@ -1,4 +1,5 @@
 // /health: whether Temporal, the database and the policy source are usable right now.
+import { defaultScheduleHealth } from '../client/schedules.js';
 import { loadPolicyFile } from '../store/policy-file.js';
 import type { GatewayDeps } from './context.js';
 import { publicMessage, redactSecrets } from './errors.js';
@@ -10,6 +11,8 @@ export interface HealthReport {
   policy: { ok: boolean; source: string; versionId?: number; hash?: string; error?: string };
   /** Audit rows lost for good since the gateway started; recent losses degrade the status. */
   audit: { ok: boolean; failedWrites: number; lastFailureAt: string | null };
+  /** The default scheduled audit, read from Temporal: null when it does not exist. Informative: never degrades the status. */
+  scheduledAudit?: Awaited<ReturnType<typeof defaultScheduleHealth>> | { error: string };
 }
 
 /** A lost audit row keeps /health degraded this long: long enough for a probe to notice it. */
@@ -30,10 +33,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function checkHealth(deps: GatewayDeps, dbKind: string): Promise<HealthReport> {
-  const [temporal, database, policy] = await Promise.all([
+  const [temporal, database, policy, scheduled] = await Promise.all([
     probe(() => deps.temporal.connection.workflowService.getSystemInfo({})),
     probe(() => deps.store.ping()),
     probe(() => loadPolicyFile(deps.store, deps.config.policy.path)),
+    probe(() => defaultScheduleHealth(deps.temporal)),
   ]);
   const failures = deps.store.auditFailures();
   const auditOk = failures.lastFailureAt === null || Date.now() - Date.parse(failures.lastFailureAt) > AUDIT_FAILURE_WINDOW_MS;
@@ -45,6 +49,7 @@ export async function checkHealth(deps: GatewayDeps, dbKind: string): Promise<He
       ? { ok: true, source: policy.value.source, versionId: policy.value.id, hash: policy.value.hash }
       : { ok: false, source: `file:${deps.config.policy.path}`, error: policy.error },
     audit: { ok: auditOk, ...failures },
+    scheduledAudit: scheduled.ok ? scheduled.value : { error: scheduled.error },
   };
   return report;
 }

@@ -1,6 +1,7 @@
-// Streamable HTTP transport on fastify: /mcp (POST, GET for SSE, DELETE; see http/mcp-route.ts)
-// and /health. Sessions live in this process's memory, bounded (http/sessions.ts); scans and
-// results live in Temporal and the store, so losing a gateway loses nothing but open sessions.
+// Streamable HTTP transport on fastify: /mcp (both protocol eras; see http/mcp-route.ts) and
+// /health. 2026-07-28 requests are stateless; 2025-era sessions live in this process's memory,
+// bounded (http/sessions.ts); scans and results live in Temporal and the store, so losing a gateway
+// loses nothing but open 2025 sessions.
 //
 // Guardrails, in the order a request meets them:
 //   1. Host / Origin validation (DNS rebinding)        403   every route, /health included
@@ -8,7 +9,8 @@
 //   3. rate limit per API key, else per client address  429   /mcp; /health has its own bucket per address
 //   4. API key (Authorization: Bearer)                  401   /mcp only, before the body is read
 //   5. body size limit                                  413
-//   6. session caps per principal and in total          429 / 503   on initialize
+//   6. session caps per principal and in total          429 / 503   on initialize (2025 era)
+//   7. MCP headers and protocol version (2026 era)      400   checked by the SDK's createMcpHandler
 // Every error reply is a JSON-RPC error object without stacks (see http/errors.ts); every refusal is
 // logged and audited, at a bounded rate per client address (http/refusal-audit.ts).
 import type { IncomingMessage } from 'node:http';
@@ -21,6 +23,8 @@ import { checkHealth } from './health.js';
 import { createErrorHandler, HttpError, RPC, rpcError } from './http/errors.js';
 import { HostGuard } from './http/host-guard.js';
 import { registerMcpRoute } from './http/mcp-route.js';
+import { createSharedGuard } from './guard/index.js';
+import { sharedCallGuard } from './http/shared-call-guard.js';
 import { RefusalAuditor } from './http/refusal-audit.js';
 import { SessionRegistry } from './http/sessions.js';
 import { withScanMemo } from './scans/memo.js';
@@ -38,7 +42,7 @@ export interface HttpGatewayOptions {
   bodyLimitBytes?: number;
 }
 
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID'];
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'Last-Event-ID'];
 export const CORS_EXPOSED_HEADERS = ['Mcp-Session-Id', 'WWW-Authenticate', 'Retry-After'];
 
 /**
@@ -128,7 +132,13 @@ export async function createHttpGateway(gatewayDeps: GatewayDeps, opts: HttpGate
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
 
-  registerMcpRoute(app, { deps, log, verifier, authOf, sessions });
+  // 2026-07-28 calls have no session: their budget and loop counters are shared by every replica.
+  const sharedGuard = createSharedGuard({ config: deps.config, store: deps.store, logger: log });
+  registerMcpRoute(app, {
+    deps, log, verifier, authOf, sessions, bodyLimit,
+    guardOf: (caller) => sharedCallGuard(sharedGuard, caller),
+    onRefusal: (req, refusal) => refusals.record(req, refusal),
+  });
 
   // Before the server waits for open requests: closing the sessions ends their SSE streams, which
   // would otherwise hold the shutdown open for as long as the clients stay connected.
@@ -136,6 +146,7 @@ export async function createHttpGateway(gatewayDeps: GatewayDeps, opts: HttpGate
     await sessions.closeAll();
   });
   app.addHook('onClose', async () => {
+    await sharedGuard.close();
     await refusals.flush();
     await deps.store.flushAudit(); // audit rows of calls that were still in flight
   });
@@ -150,6 +161,8 @@ export async function createHttpGateway(gatewayDeps: GatewayDeps, opts: HttpGate
     sessionIdleTimeoutSeconds: http.sessionIdleTimeoutSeconds,
     maxSessionsPerPrincipal: http.maxSessionsPerPrincipal,
     maxSessions: http.maxSessions,
+    protocols: ['2026-07-28 (stateless)', '2025-era sessions'],
+    callGuardCounters: sharedGuard.store,
   };
   if (authMode === 'off-allowed') log.warn(guardrails, `serving MCP on ${http.host} without authentication (http.allowUnauthenticated)`);
   else log.info(guardrails, 'http gateway guardrails');

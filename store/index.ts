@@ -1,7 +1,10 @@
 // The store: every query the gateway and the activities run against PostgreSQL (or embedded PGlite).
 import type { Db } from './db.js';
 import { createAuditQueries } from './audit.js';
+import { createCallGuardQueries } from './call-guard.js';
+import { createNotificationQueries } from './notifications.js';
 import { createPolicyQueries } from './policies.js';
+import { createPolicySyncQueries } from './policy-sync.js';
 import { createReportQueries } from './reports.js';
 import { createScanFailureQueries } from './scan-failures.js';
 import { createScanResourceQueries } from './scan-resources.js';
@@ -11,6 +14,9 @@ export type { Db, OpenDbOptions } from './db.js';
 export { openDb } from './db.js';
 export { migrate, MigrationChecksumError } from './migrate.js';
 export type { AuditEntry, AuditRecord } from './audit.js';
+export type { CallGuardAdmission, CallGuardVerdict } from './call-guard.js';
+export type { NotificationChannel, NotificationKey, NotificationKind, NotificationRecord } from './notifications.js';
+export type { PolicySyncOutcome, PolicySyncState, PolicySyncStatus } from './policy-sync.js';
 export { canonicalJson, policyHash, type NewPolicyVersion, type PolicyVersionRecord } from './policies.js';
 export { encodeScanResourceRows } from './scan-resources-copy.js';
 export type { ListScanResourcesOptions, ScanResourceRecord } from './scan-resources.js';
@@ -25,11 +31,14 @@ export type {
 export function createStore(db: Db) {
   return {
     ...createPolicyQueries(db),
+    ...createPolicySyncQueries(db),
     ...createScanQueries(db),
     ...createScanResourceQueries(db),
     ...createScanFailureQueries(db),
     ...createAuditQueries(db),
     ...createReportQueries(db),
+    ...createCallGuardQueries(db),
+    ...createNotificationQueries(db),
     /** Resolves when the database answers a trivial query. */
     async ping(): Promise<void> {
       await db.query('select 1');

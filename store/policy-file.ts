@@ -1,15 +1,37 @@
 // The tagging policy file as a stored policy version: loaded, validated and recorded, so every
 // scan points at the exact policy document it was evaluated against; and compiled versions by id.
 // Used by the activities and the gateway alike, so it lives with the policy versions it writes.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compilePolicy, parsePolicy, type CompiledPolicy, type TaggingPolicy } from '../core/policy/index.js';
 import type { Store } from './index.js';
 
 export interface LoadedPolicy {
   id: number;
   hash: string;
+  /** `file:<path>`: the configured path as given, or relative to the project when it lies inside it. */
   source: string;
   policy: TaggingPolicy;
+}
+
+/** The package root (where package.json is), from the sources or from their build in dist/. */
+const PROJECT_ROOT = (() => {
+  let dir = nodePath.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(nodePath.join(dir, 'package.json')) && nodePath.dirname(dir) !== dir) dir = nodePath.dirname(dir);
+  return dir;
+})();
+
+/**
+ * How a policy file is named in its version's `source`: the configured path as given when it is
+ * relative, and relative to the project when an absolute path points inside it (Claude Desktop's
+ * entry must name it absolutely; the machine's layout is nobody's business in a tool result).
+ */
+export function policySourceName(configuredPath: string): string {
+  if (!nodePath.isAbsolute(configuredPath)) return nodePath.normalize(configuredPath);
+  const relative = nodePath.relative(PROJECT_ROOT, configuredPath);
+  return relative && !relative.startsWith('..') && !nodePath.isAbsolute(relative) ? relative : configuredPath;
 }
 
 export async function loadPolicyFile(store: Store, path: string): Promise<LoadedPolicy> {
@@ -21,8 +43,10 @@ export async function loadPolicyFile(store: Store, path: string): Promise<Loaded
     throw new SyntaxError(`${path}: not valid JSON (${(err as Error).message})`);
   }
   const policy = parsePolicy(json);
-  const version = await store.savePolicyVersion({ source: `file:${path}`, document: policy });
-  return { id: version.id, hash: version.hash, source: version.source, policy };
+  const source = `file:${policySourceName(path)}`;
+  const version = await store.savePolicyVersion({ source, document: policy });
+  // The file it was read from now: a version saved earlier from elsewhere keeps its first source in the store.
+  return { id: version.id, hash: version.hash, source, policy };
 }
 
 /** Compiled policies by version id: versions are immutable, so the cache never goes stale. */

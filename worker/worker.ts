@@ -59,6 +59,7 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
     activities: createActivities({
       store: deps.store, policyPath: deps.config.policy.path, aws: clients,
       awsDefaults: { accounts: aws.accounts, regions: aws.regions, maxConcurrentShards: aws.maxConcurrentShards, logger: deps.logger },
+      notifications: deps.config.scheduledCompliance.notifications,
     }),
   });
   await rm(path.dirname(bundle), { recursive: true, force: true });

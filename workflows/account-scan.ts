@@ -25,7 +25,8 @@ const { planAccountShards } = proxyActivities<Activities>({
  */
 export const DEFAULT_SHARD_HEARTBEAT_SECONDS = 20;
 
-function shardOptions(heartbeatSeconds: number): ActivityOptions {
+/** Options of a shard activity, whichever workflow runs it. */
+export function shardOptions(heartbeatSeconds: number): ActivityOptions {
   return {
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: `${heartbeatSeconds} seconds`,

@@ -6,6 +6,9 @@ export { complianceScan } from './compliance-scan.js';
 export { accountScan } from './account-scan.js';
 export { targetScan } from './target-scan.js';
 export { evaluateInventory } from './evaluate-inventory.js';
+export { policySync } from './policy-sync.js';
+export type { PolicySyncInput, PolicySyncResult } from '../activities/policy-sync.js';
+export { scheduledAudit, type ScanOutcome, type ScheduledAuditInput } from './scheduled-audit.js';
 export {
   ACCOUNT_COUNT_ATTRIBUTE, CLOUD_SEAM_PATCH, CLOUDS_ATTRIBUTE, SCAN_TRIGGER_ATTRIBUTE, SEARCH_ATTRIBUTES,
   accountProgressQuery, cancelSignal, progressQuery,

@@ -3,3 +3,5 @@ export { evaluateInventory } from './evaluate-inventory.js';
 export { complianceScan } from './compliance-scan.js';
 export { accountScan } from './account-scan.js';
 export { targetScan } from './target-scan.js';
+export { policySync } from './policy-sync.js';
+export { scheduledAudit } from './scheduled-audit.js';

@@ -2,12 +2,12 @@
 // project, an inventory file), for any cloud. Plans the target's shards and runs them as
 // activities with bounded concurrency; a shard that fails for good is recorded, not fatal, so
 // the scan reports partial data instead of nothing. It knows no cloud: the worker's scanner does.
-import { CancellationScope, isCancellation, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { targetKey } from '../core/account-workflow-id.js';
 import { addCalls } from '../core/cloud-calls.js';
 import type { AccountProgress, ScanFailure } from '../core/scan.js';
-import { DEFAULT_SHARD_HEARTBEAT_SECONDS } from './account-scan.js';
+import { DEFAULT_SHARD_HEARTBEAT_SECONDS, shardOptions } from './account-scan.js';
 import { accountProgressQuery } from './definitions.js';
 import { NON_RETRYABLE, callsOf, failureOf } from './failures.js';
 import { forEachBounded } from './limits.js';
@@ -17,15 +17,6 @@ const { planTargetShards } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
-
-function shardOptions(heartbeatSeconds: number): ActivityOptions {
-  return {
-    startToCloseTimeout: '2 hours',
-    heartbeatTimeout: `${heartbeatSeconds} seconds`,
-    // Throttling backs off exponentially; permission and region errors stop at once.
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE },
-  };
-}
 
 export async function targetScan(input: TargetScanInput): Promise<TargetScanResult> {
   const key = targetKey(input.cloud, input.target);

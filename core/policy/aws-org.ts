@@ -2,15 +2,17 @@
 // so an organisation's existing tag policy can be audited without rewriting it.
 //
 // Mapping: tags.<k>.tag_key -> name (falls back to <k>), tag_value -> allowed_values,
-// enforced_for -> applies_to, each read from `@@assign` or, in an effective policy, as plain
-// values. Like the peer, a tag with enforced_for becomes a required tag and one without becomes
-// an optional tag (its values are checked when present). Where we differ from the peer, to keep
+// enforced_for and report_required_tag_for -> applies_to, each read from `@@assign` or, in an
+// effective policy, as plain values. Like the peer, a tag with enforced_for becomes a required
+// tag; so does one with report_required_tag_for (AWS's own "this tag is required" marker); any
+// other becomes an optional tag (its values are checked when present). Where we differ from the peer, to keep
 // meaning instead of dropping it:
 // - `<service>:ALL_SUPPORTED` becomes the wildcard `<service>:*` (the peer expands a fixed list);
 // - wildcard values (`300*`, `*@example.com`) become a validation_regex (the peer strips `*`);
 //   a lone `*` allows any value;
 // - every rule is scoped to `clouds: ["aws"]`, since AWS types and keys mean nothing elsewhere.
-// Child-policy operators (@@append, @@remove, @@operators_allowed_for_child_policies) are ignored.
+// Child-policy operators (@@append, @@remove) are resolved by effective.ts before conversion;
+// here only `@@assign` is read.
 import { z } from 'zod';
 import { formatPath, parsePolicy, PolicyValidationError, type TaggingPolicy } from './schema.js';
 
@@ -30,6 +32,7 @@ const awsTagPolicySchema = z.looseObject({
     tag_key: assignedString.optional(),
     tag_value: assignedStrings.optional(),
     enforced_for: assignedStrings.optional(),
+    report_required_tag_for: assignedStrings.optional(),
   })),
 });
 
@@ -55,8 +58,9 @@ export function convertAwsOrgTagPolicy(content: unknown, options: AwsOrgConversi
       ...valueConstraint(tag.tag_value),
       clouds: ['aws'],
     };
-    if (tag.enforced_for && tag.enforced_for.length > 0) {
-      required.push({ ...rule, applies_to: tag.enforced_for.map(toAppliesTo) });
+    const types = [...new Set([...(tag.enforced_for ?? []), ...(tag.report_required_tag_for ?? [])].map(toAppliesTo))];
+    if (types.length > 0) {
+      required.push({ ...rule, applies_to: types });
     } else {
       optional.push(rule);
     }
@@ -78,8 +82,11 @@ function valueConstraint(values: string[] | undefined): { allowed_values: string
   return { allowed_values: null, validation_regex: `^(?:${alternatives.join('|')})$` };
 }
 
+/** AWS names types `service:kind` as we do; only the service's ALL_SUPPORTED and letter case differ. */
 function toAppliesTo(entry: string): string {
-  return entry.endsWith(':ALL_SUPPORTED') ? `${entry.slice(0, -':ALL_SUPPORTED'.length)}:*` : entry;
+  const [service = '', kind = ''] = entry.split(':', 2);
+  if (kind === 'ALL_SUPPORTED') return `${service.toLowerCase()}:*`;
+  return `${service.toLowerCase()}:${kind}`;
 }
 
 function escapeRegex(literal: string): string {

@@ -18,3 +18,7 @@ export {
 export { CATASTROPHIC_REGEX, INVALID_REGEX, regexProblem } from './regex.js';
 export { appliesToAllTypes, compilePolicy, coveredResourceTypes, type CompiledPolicy, type CompiledRule } from './compile.js';
 export { convertAwsOrgTagPolicy, type AwsOrgConversionOptions } from './aws-org.js';
+export {
+  describeUnsupported, mergeTagPolicies, TagPolicyMergeError,
+  type EffectiveTag, type EffectiveTagPolicy, type TagPolicyLayer, type UnsupportedUse,
+} from './effective.js';

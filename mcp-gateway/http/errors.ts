@@ -10,6 +10,8 @@ export const RPC = {
   forbidden: -32003,
   payloadTooLarge: -32004,
   rateLimited: -32029,
+  /** HEADER_MISMATCH (2026-07-28): a standard header disagrees with the body. */
+  headerMismatch: -32020,
   parseError: -32700,
   invalidRequest: -32600,
   internalError: -32603,

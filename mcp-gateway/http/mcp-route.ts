@@ -1,16 +1,26 @@
-// The /mcp route: POST (JSON-RPC), GET (SSE stream) and DELETE (close the session) of the Streamable
-// HTTP transport, with sessions held in a SessionRegistry. Sessions are in this replica's memory
-// only: behind a load balancer, 2025-protocol clients need sticky routing on Mcp-Session-Id.
+// The /mcp route of the Streamable HTTP transport, serving both protocol eras on one endpoint:
+//   2026-07-28 (a request carrying the per-request _meta envelope): stateless, one server instance per
+//     request from the SDK's createMcpHandler (legacy: 'reject'), mounted with toNodeHandler. The SDK
+//     checks the Mcp-Method / Mcp-Name / MCP-Protocol-Version headers and the version. Any replica
+//     can answer: nothing of the request outlives it here.
+//   2025-era (initialize, then Mcp-Session-Id): POST, GET (SSE stream) and DELETE of a session held in
+//     a SessionRegistry. Sessions are in this replica's memory only: behind a load balancer,
+//     2025-protocol clients need sticky routing on Mcp-Session-Id.
+// The era is told apart by the SDK's own isLegacyRequest, so the branch never disagrees with the SDK.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '../../config/logger.js';
 import type { ApiKeyVerifier, AuthResult } from '../auth.js';
 import type { GatewayDeps } from '../context.js';
-import { createMcpServer, type SessionInfo } from '../server.js';
-import { HttpError, RPC, rpcError } from './errors.js';
+import type { CallerIdentity } from '../guard/principal.js';
+import { redactSecrets } from '../redact.js';
+import { createMcpServer, type CallGuard, type SessionInfo } from '../server.js';
+import { HttpError, REFUSAL_STATUSES, RPC, rpcError } from './errors.js';
+import type { Refusal } from './refusal-audit.js';
 import type { Session, SessionRegistry } from './sessions.js';
 
 export interface McpRouteOptions {
@@ -19,6 +29,11 @@ export interface McpRouteOptions {
   verifier: ApiKeyVerifier;
   authOf(req: FastifyRequest): AuthResult;
   sessions: SessionRegistry;
+  /** The call guard of a caller's 2026-era requests (which have no session). */
+  guardOf(caller: CallerIdentity): CallGuard;
+  /** Records a refusal the SDK answered itself (a 4xx of the 2026 path). */
+  onRefusal(req: FastifyRequest, refusal: Refusal): void;
+  bodyLimit: number;
 }
 
 export const UNKNOWN_SESSION =
@@ -29,6 +44,25 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): void {
   const { deps, log, verifier, authOf, sessions } = opts;
+  const refusalReasons = new AsyncLocalStorage<{ reason?: string }>();
+  // The 2026-07-28 entry. Who is calling reaches the factory as the request's AuthInfo.
+  const modern = createMcpHandler(({ authInfo }) => {
+    const who = (authInfo?.extra ?? {}) as { actor?: string; caller?: CallerIdentity };
+    const info: SessionInfo = who.actor ? { actor: who.actor } : {};
+    return createMcpServer(deps, info, undefined, { era: 'modern', guard: opts.guardOf(who.caller ?? {}) });
+  }, {
+    legacy: 'reject',
+    maxRequestBodySize: opts.bodyLimit,
+    onerror: (err) => {
+      // The SDK reports a refusal here before it answers: keep its reason for the audit row.
+      const slot = refusalReasons.getStore();
+      if (slot && slot.reason === undefined) slot.reason = err.message;
+      log.debug({ err }, 'mcp request refused or failed (2026-07-28)');
+    },
+  });
+  const serveModern = toNodeHandler(modern, { onerror: (err) => log.error({ err }, 'MCP transport failed (2026-07-28)') });
+  app.addHook('onClose', async () => { await modern.close(); });
+
   const actorOf = (req: FastifyRequest): string | undefined => {
     const auth = verifier.enabled ? authOf(req) : undefined;
     return auth?.ok ? auth.actor : undefined;
@@ -68,6 +102,11 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
       if (!session) {
         // Thrown, not sent: the error handler answers and audits every refusal alike.
         if (sessionId) throw new HttpError(404, RPC.serverError, UNKNOWN_SESSION);
+        if (req.method === 'POST' && !isInitializeRequest(req.body)
+          && !(await isLegacyRequest(await toWebRequest(req.raw, req.body), req.body, { maxRequestBodySize: opts.bodyLimit }))) {
+          await serveStateless(req, reply, actor);
+          return;
+        }
         if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
           throw new HttpError(400, RPC.serverError, 'Bad Request: send an initialize request first (without an Mcp-Session-Id header)');
         }
@@ -77,12 +116,29 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
     },
   });
 
+  /** A 2026-07-28 request: answered by the SDK's per-request entry; its 4xx refusals are audited here. */
+  async function serveStateless(req: FastifyRequest, reply: FastifyReply, actor: string | undefined): Promise<void> {
+    checkTaskRouting(req);
+    const key = verifier.enabled ? authOf(req) : undefined;
+    const caller: CallerIdentity = key?.ok ? { apiKeyHash: key.hash } : { clientAddress: req.ip };
+    const auth: AuthInfo = {
+      token: '', clientId: actor ?? `ip:${req.ip}`, scopes: [], extra: { caller: { ...caller }, ...(actor ? { actor } : {}) },
+    };
+    const res = writeRaw(reply);
+    const slot: { reason?: string } = {};
+    await refusalReasons.run(slot, () => serveModern(Object.assign(req.raw, { auth }), res, req.body));
+    if (REFUSAL_STATUSES.has(res.statusCode)) {
+      const reason = redactSecrets(slot.reason ?? `refused by the MCP 2026-07-28 entry (HTTP ${res.statusCode})`).slice(0, 500);
+      opts.onRefusal(req, { status: res.statusCode, reason, ...(actor ? { actor } : {}) });
+    }
+  }
+
   function openSession(req: FastifyRequest, actor: string | undefined): Session {
     const principal = actor ?? `ip:${req.ip}`;
     sessions.makeRoom(principal, actor ? 'this API key' : 'this client address');
     const id = randomUUID();
     const info: SessionInfo = { sessionId: id, ...(actor ? { actor } : {}) };
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: () => id });
     // The transport closes itself on some errors: forget it then, so nothing keeps it alive.
     transport.onclose = () => { sessions.forget(id); };
     return sessions.add({ id, transport, server: createMcpServer(deps, info), actor, principal });
@@ -120,6 +176,23 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
     }
     await sessions.close(session.id, 'deleted');
     writeRaw(reply).writeHead(200).end();
+  }
+}
+
+const TASK_METHODS = new Set(['tasks/get', 'tasks/update', 'tasks/cancel']);
+
+/**
+ * The tasks extension routes tasks/* by `Mcp-Name: <taskId>` (the SDK checks Mcp-Name only for
+ * methods with params.name or params.uri). A header naming another task is refused like any header
+ * mismatch; a missing one is tolerated, since any replica can answer for any task here.
+ */
+function checkTaskRouting(req: FastifyRequest): void {
+  const body = req.body as { method?: unknown; params?: { taskId?: unknown } } | undefined;
+  if (!body || typeof body.method !== 'string' || !TASK_METHODS.has(body.method)) return;
+  const header = req.headers['mcp-name'];
+  if (header === undefined) return;
+  if (header !== body.params?.taskId) {
+    throw new HttpError(400, RPC.headerMismatch, `Bad Request: the Mcp-Name header must be the taskId of ${body.method} (header mismatch)`);
   }
 }
 

@@ -1,9 +1,9 @@
-// The HTTP gateway's MCP sessions (2025 protocol): each holds an McpServer and its transport in this
+// The HTTP gateway's MCP sessions (2025 protocol): each holds a server and its transport in this
 // process's memory, so they are bounded: an idle timeout, a cap per principal (API key, else client
 // address) and a cap in total. Closing a session closes its server and transport and drops every
 // reference to them, so a closed or expired session costs nothing.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import type { GatewayServer } from '../server.js';
 import type { Logger } from '../../config/logger.js';
 import { HttpError, RPC } from './errors.js';
 
@@ -18,8 +18,8 @@ export interface SessionLimits {
 
 export interface Session {
   readonly id: string;
-  readonly server: McpServer;
-  readonly transport: StreamableHTTPServerTransport;
+  readonly server: GatewayServer;
+  readonly transport: NodeStreamableHTTPServerTransport;
   /** The key identity that opened the session; only that key may use it. */
   readonly actor: string | undefined;
   /** Whom the caps count against: the actor, else `ip:<client address>`. */

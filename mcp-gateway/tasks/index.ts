@@ -1,36 +1,34 @@
-// MCP tasks (experimental in the SDK) for the tools that may run a long scan. A call with
-// params.task starts (or joins) the scan and answers at once with a CreateTaskResult whose task id
-// is the scan workflow's id; tasks/get, tasks/result, tasks/list and tasks/cancel are answered by
-// ScanTaskStore from Temporal and the store, so a task outlives the gateway that created it.
-//
-// The tools stay ordinary registerTool tools: registerToolTask with taskSupport 'optional' would
-// make the SDK turn every plain call into create-task-then-poll, losing wait_seconds, the running
-// handle and progress notifications. Instead this wraps the SDK's tools/call handler (task calls
-// to these tools are routed here) and its tools/list handler (which advertises taskSupport).
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  CallToolRequestSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult, type ListToolsResult,
-  type ServerCapabilities, type ServerNotification, type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { ToolContext, ToolDefinition, ToolResult } from '../context.js';
-import { invalidParams, ToolError } from '../errors.js';
+// Tasks for the tools that may run a long scan (check_tag_compliance), in both protocol eras:
+//   2025-11-25: core tasks. A tools/call with params.task answers with a CreateTaskResult at once;
+//               tasks/get, tasks/result, tasks/list and tasks/cancel follow it (legacy-tasks.ts).
+//   2026-07-28: the io.modelcontextprotocol/tasks extension, declared in capabilities.extensions.
+//               The server decides: a client that declared the extension on its request gets a task
+//               handle (resultType "task") when the answer is not already stored; tasks/get,
+//               tasks/update and tasks/cancel follow it (extension-tasks.ts).
+// SDK v2 serves neither (it dropped 2025 tasks and has no tasks extension yet): both are built on
+// its public custom-method handlers. A task id is the scan's Temporal workflow id plus the page
+// asked for (task-id.ts), and ScanTaskStore reads Temporal and the store: any replica answers.
+import type { ServerContext } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import type { GatewayDeps, ToolContext, ToolDefinition, ToolResult } from '../context.js';
 import { findOrStartScan } from '../scans/resolve.js';
+import { confirmScopeOrAsk } from '../scans/confirm-scope.js';
 import { scopeOf, type ScopeArgs } from '../scans/params.js';
+import type { GatewayServer, PrepareCall, RunTool } from '../server.js';
+import { installExtensionTasks } from './extension-tasks.js';
+import { installLegacyTasks } from './legacy-tasks.js';
+import { ScanTaskStore } from './scan-task-store.js';
 import { encodeTaskId } from './task-id.js';
 
 export { ScanTaskStore } from './scan-task-store.js';
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type ProtocolEra = 'legacy' | 'modern';
 
-export const SCAN_TASK_CAPABILITIES: NonNullable<ServerCapabilities['tasks']> = {
-  list: {}, cancel: {}, requests: { tools: { call: {} } },
-};
-
-type TaskStarted = { task_id: string };
+export type TaskStarted = { task_id: string };
 type TaskStarter = (ctx: ToolContext, input: never) => Promise<ToolResult<TaskStarted>>;
 
 interface CheckInput extends ScopeArgs {
+  confirm_scope?: boolean;
   severity: 'all' | 'errors_only' | 'warnings_only';
   limit: number;
   cursor?: string;
@@ -41,6 +39,8 @@ interface CheckInput extends ScopeArgs {
 /** check_tag_compliance as a task: a fresh stored result completes at once, else the scan's workflow. */
 async function startCheckTask(ctx: ToolContext, input: CheckInput): Promise<ToolResult<TaskStarted>> {
   const scope = scopeOf(input);
+  // A task cannot pause for input_required here: an unconfirmed org-wide scope is refused with the question.
+  await confirmScopeOrAsk({ ...ctx, request: undefined }, 'check_tag_compliance', scope, input.confirm_scope);
   const paging = { severity: input.severity, limit: input.limit, ...(input.cursor ? { cursor: input.cursor } : {}) };
   const found = await findOrStartScan(ctx, { scope, forceRefresh: input.force_refresh, storeSnapshot: input.store_snapshot });
   if ('cached' in found) {
@@ -52,71 +52,49 @@ async function startCheckTask(ctx: ToolContext, input: CheckInput): Promise<Tool
   return { structured: { task_id: taskId }, text: `Task ${taskId}: scan ${workflowId} started.` };
 }
 
-/** The tools that accept params.task, by name. */
+/** The tools that can run as a task, by name. */
 export const TASK_STARTERS: Record<string, TaskStarter> = {
   check_tag_compliance: startCheckTask as TaskStarter,
 };
 
-/**
- * A task call must be answered with a CreateTaskResult or a JSON-RPC error (the SDK rejects a
- * CallToolResult), so a refused task call is an InvalidParams error carrying the tool's message.
- */
-function refuse(result: CallToolResult): never {
-  const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
-  throw invalidParams(text, typeof result._meta?.correlation_id === 'string' ? result._meta.correlation_id : undefined);
+/** The tool with its handler replaced by its task starter (same guard, audit and correlation id). */
+export function asTaskStarter(tool: ToolDefinition): ToolDefinition {
+  return { ...tool, outputSchema: taskStartedSchema, handler: TASK_STARTERS[tool.name]! as ToolDefinition['handler'] };
 }
 
-/** The tool, as a call that refuses to run because it was asked for as a task (audited as refused). */
-function refusingTaskCall(tool: ToolDefinition, taskToolNames: string[]): ToolDefinition {
-  const supported = taskToolNames.length ? `tools that can run as a task: ${taskToolNames.join(', ')}` : 'no tool here runs as a task';
-  return {
-    ...tool,
-    // Nothing runs, so there is nothing to audit ahead of it (see the fail-closed rule in server.ts).
-    annotations: { ...tool.annotations, readOnlyHint: true },
-    handler: () => Promise.reject(new ToolError(`${tool.name} cannot run as a task: call it without params.task (${supported})`)),
-  };
+const taskStartedSchema = z.object({ task_id: z.string() });
+
+export interface ToolCallParams {
+  name: string;
+  arguments?: Record<string, unknown>;
+  task?: { ttl?: number | null };
+  [key: string]: unknown;
 }
 
-/** Runs a tool through the gateway's common call path (guard, correlation id, audit). */
-export type RunTool = (tool: ToolDefinition, input: Record<string, unknown>, extra: Extra) => Promise<CallToolResult>;
+export interface ScanTasks {
+  /** Names of the tools that can run as a task. */
+  taskTools: ReadonlySet<string>;
+  /** The tools/call answer when the call becomes (or is refused as) a task; undefined for an ordinary call. */
+  routeCall(params: ToolCallParams, ctx: ServerContext): Promise<object | undefined>;
+}
 
-/**
- * Installs the task routing on the SDK's tools/call and tools/list handlers as the SDK installs
- * them (at the first registerTool). Call it before registering tools and before any other wrapper
- * of tools/call, so that it runs first and a refused task call has been audited by the others.
- */
-export function routeScanTasks(server: McpServer, tools: ToolDefinition[], run: RunTool): void {
-  const taskTools = new Map(tools.filter((t) => TASK_STARTERS[t.name]).map((t) => [t.name, t]));
-  const lowLevel = server.server;
-  const install = lowLevel.setRequestHandler.bind(lowLevel);
-  lowLevel.setRequestHandler = ((schema: unknown, handler: (req: never, extra: Extra) => Promise<unknown>) => {
-    if (schema === ListToolsRequestSchema) {
-      return install(ListToolsRequestSchema, async (request, extra) => {
-        const result = await (handler as (r: unknown, e: Extra) => Promise<ListToolsResult>)(request, extra);
-        return { ...result, tools: result.tools.map((t) => (taskTools.has(t.name) ? { ...t, execution: { taskSupport: 'optional' } } : t)) };
-      });
-    }
-    if (schema !== CallToolRequestSchema) return install(schema as typeof CallToolRequestSchema, handler as never);
-    const sdkCall = handler as (req: CallToolRequest, extra: Extra) => Promise<CallToolResult>;
-    return install(CallToolRequestSchema, async (request, extra) => {
-      if (!request.params.task) return sdkCall(request, extra);
-      const tool = taskTools.get(request.params.name);
-      if (!tool || !extra.taskStore) {
-        // Not a task tool: refuse before it runs (it would run, then the SDK would reject its plain
-        // result as a task reply). An unknown name gets the SDK's own, audited, refusal.
-        const known = tools.find((t) => t.name === request.params.name);
-        if (!known) refuse(await sdkCall(request, extra));
-        refuse(await run(refusingTaskCall(known, [...taskTools.keys()]), request.params.arguments ?? {}, extra));
-      }
-      const parsed = tool.inputSchema.safeParse(request.params.arguments ?? {});
-      // Invalid arguments: the SDK's own refusal (audited; it validates before running anything).
-      if (!parsed.success) refuse(await sdkCall(request, extra));
-      const starter = TASK_STARTERS[tool.name]!;
-      const started = await run({ ...tool, handler: starter as ToolDefinition['handler'] }, parsed.data as Record<string, unknown>, extra);
-      if (started.isError) refuse(started);
-      const taskId = (started.structuredContent as unknown as TaskStarted).task_id;
-      const task = await extra.taskStore.createTask({ ttl: request.params.task?.ttl ?? null, context: { taskId } });
-      return { task, ...(started._meta ? { _meta: started._meta } : {}) } as never;
-    });
-  }) as typeof lowLevel.setRequestHandler;
+export interface ServerWiring {
+  server: GatewayServer;
+  deps: GatewayDeps;
+  tools: ToolDefinition[];
+  run: RunTool;
+  prepare: PrepareCall;
+}
+
+export interface TaskWiring extends ServerWiring {
+  taskTools: Map<string, ToolDefinition>;
+  store: ScanTaskStore;
+}
+
+/** Installs the era's task methods on the server and returns the tools/call routing. */
+export function installScanTasks(server: ServerWiring, era: ProtocolEra): ScanTasks {
+  const taskTools = new Map(server.tools.filter((t) => TASK_STARTERS[t.name]).map((t) => [t.name, t]));
+  const wiring: TaskWiring = { ...server, taskTools, store: new ScanTaskStore(server.deps) };
+  const routeCall = era === 'legacy' ? installLegacyTasks(wiring) : installExtensionTasks(wiring);
+  return { taskTools: new Set(era === 'legacy' ? taskTools.keys() : []), routeCall };
 }

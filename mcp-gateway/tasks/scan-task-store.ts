@@ -10,8 +10,7 @@
 // session or replica. Whoever can call the gateway can read a task, as with get_scan_status.
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { isTerminal, type CreateTaskOptions, type TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
-import type { CallToolResult, Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Task } from '@modelcontextprotocol/server';
 import type { GatewayDeps } from '../context.js';
 import { cancelComplianceScan, isComplianceScan, listComplianceScans, scanHandle, scanProgress } from '../../client/scans.js';
 import { progressText } from '../scans/resolve.js';
@@ -37,23 +36,26 @@ interface Resolved {
   failure?: string;
 }
 
-export class ScanTaskStore implements TaskStore {
+export function isTerminal(status: Task['status']): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
+
+/** The scan tasks of both eras: 2025-11-25 core tasks and the 2026 io.modelcontextprotocol/tasks extension. */
+export class ScanTaskStore {
   constructor(private readonly deps: ScanTaskDeps) {}
 
-  /** The caller has already started the scan; context.taskId names it (see task-id.ts). */
-  async createTask(taskParams: CreateTaskOptions, _requestId: RequestId, _request: Request, _sessionId?: string): Promise<Task> {
-    const taskId = taskParams.context?.taskId;
-    if (typeof taskId !== 'string') throw new Error('scan tasks are created by starting a scan: context.taskId is required');
+  /** The caller has already started the scan; taskId names it (see task-id.ts). */
+  async createTask(taskId: string): Promise<Task> {
     const task = await this.getTask(taskId);
     if (!task) throw new Error(`scan task ${taskId} not found right after it was started`);
     return task;
   }
 
-  async getTask(taskId: string, _sessionId?: string): Promise<Task | null> {
+  async getTask(taskId: string): Promise<Task | null> {
     return (await this.resolve(taskId))?.task ?? null;
   }
 
-  async getTaskResult(taskId: string, _sessionId?: string): Promise<Result> {
+  async getTaskResult(taskId: string): Promise<CallToolResult> {
     const ref = decodeTaskId(taskId);
     const resolved = ref && (await this.resolve(taskId));
     if (!ref || !resolved) throw new Error(`Task with ID ${taskId} not found`);
@@ -74,13 +76,8 @@ export class ScanTaskStore implements TaskStore {
     } satisfies CallToolResult;
   }
 
-  /** The workflow holds the result; there is nothing to store. */
-  async storeTaskResult(taskId: string): Promise<void> {
-    throw new Error(`Task ${taskId}: scan task results are the workflow's and cannot be stored`);
-  }
-
   /** Only cancellation means anything to a scan: it signals the workflow's cancel. */
-  async updateTaskStatus(taskId: string, status: Task['status'], statusMessage?: string, _sessionId?: string): Promise<void> {
+  async updateTaskStatus(taskId: string, status: Task['status'], statusMessage?: string): Promise<void> {
     if (status !== 'cancelled') return;
     const ref = decodeTaskId(taskId);
     if (!ref || ref.cachedScanId) throw new Error(`Task ${taskId} cannot be cancelled`);
@@ -93,7 +90,7 @@ export class ScanTaskStore implements TaskStore {
   }
 
   /** Recent scan workflows, newest first; the cursor is Temporal's page token. */
-  async listTasks(cursor?: string, _sessionId?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
+  async listTasks(cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
     const page = await listComplianceScans(this.deps.temporal, this.deps.config.temporal.namespace, LIST_PAGE_SIZE,
       cursor ? Buffer.from(cursor, 'base64url') : undefined);
     const tasks = (await Promise.all(page.workflowIds.map((id) => this.getTask(encodeTaskId({ workflowId: id })).catch(() => null))))

@@ -5,6 +5,7 @@ import { defineTool } from '../context.js';
 import { runningScan } from '../scans/state-views.js';
 import { scanResultSchema, summaryText, summaryView } from '../scans/result-views.js';
 import { resolveScan } from '../scans/resolve.js';
+import { confirmScopeOrAsk, confirmScopeParam } from '../scans/confirm-scope.js';
 import { scopeOf, scopeParams, waitParams } from '../scans/params.js';
 import type { ScanRecord, Store } from '../../store/index.js';
 import type { ScanMemo } from '../scans/memo.js';
@@ -22,10 +23,12 @@ export const checkTagCompliance = defineTool({
     '"running" and a scan_id: call get_scan_status with it later. Always read data_quality: "partial" means some ' +
     'accounts or regions could not be read. store_snapshot: true keeps the result for get_violation_history. ' +
     'Accounts must be within the allowed set (SCAN_ACCOUNTS, else the organisation\'s active accounts): a scope ' +
-    'naming any other account is refused. At most 1000 accounts and 40 regions per call. ' +
+    'naming any other account is refused. At most 1000 accounts and 40 regions per call. A scope of every resource ' +
+    'type in every allowed account (several accounts) is first confirmed with the user (or pass confirm_scope: true). ' +
     'Call get_tagging_policy first to explain what the rules are.',
   inputSchema: z.object({
     ...scopeParams,
+    ...confirmScopeParam,
     ...waitParams,
     ...pageParams,
     severity: severityParam,
@@ -36,6 +39,8 @@ export const checkTagCompliance = defineTool({
   annotations: { title: 'Check tag compliance', readOnlyHint: true, idempotentHint: true, openWorldHint: true },
   async handler(ctx, input) {
     const scope = scopeOf(input);
+    // Every resource type in every allowed account: the caller confirms first (input_required).
+    await confirmScopeOrAsk(ctx, 'check_tag_compliance', scope, input.confirm_scope);
     const outcome = await resolveScan(ctx, {
       scope, forceRefresh: input.force_refresh, storeSnapshot: input.store_snapshot, waitSeconds: input.wait_seconds,
     });

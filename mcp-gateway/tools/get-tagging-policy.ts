@@ -1,6 +1,6 @@
 // get_tagging_policy: the active tagging policy with its version, source and coverage.
 import { z } from 'zod';
-import { loadPolicyFile } from '../../store/policy-file.js';
+import { loadActivePolicy } from '../../store/policy-sync.js';
 import { coveredResourceTypes } from '../../core/policy/index.js';
 import { defineTool } from '../context.js';
 
@@ -33,10 +33,13 @@ export const getTaggingPolicy = defineTool({
       optional_tags: z.array(ruleSchema).optional(),
       tag_naming_rules: z.record(z.string(), z.unknown()).optional(),
     }).loose(),
+    sync: z.object({ status: z.string(), reason: z.string().nullable(), checked_at: z.string(), active_version_id: z.number().nullable() })
+      .optional().describe('Policy sync from AWS Organizations: the last run, and why the active policy did or did not change'),
   }),
   annotations: { title: 'Get tagging policy', readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   async handler(ctx) {
-    const loaded = await loadPolicyFile(ctx.store, ctx.config.policy.path);
+    const loaded = await loadActivePolicy(ctx.store, ctx.config.policy.path);
+    const s = loaded.sync;
     const types = coveredResourceTypes(loaded.policy);
     const appliesToAll = loaded.policy.required_tags.some((rule) => (rule.applies_to ?? []).length === 0);
     const required = loaded.policy.required_tags.map((rule) => rule.name);
@@ -48,9 +51,11 @@ export const getTaggingPolicy = defineTool({
         resource_types: types,
         applies_to_all_types: appliesToAll,
         policy: loaded.policy,
+        ...(s ? { sync: { status: s.status, reason: s.reason, checked_at: s.checkedAt, active_version_id: s.activeVersionId } } : {}),
       },
       text: `Policy version ${loaded.id} (${loaded.source}): ${required.length} required tags (${required.join(', ')}), ` +
-        `covering ${appliesToAll ? 'every resource type' : `${types.length} resource types`}.`,
+        `covering ${appliesToAll ? 'every resource type' : `${types.length} resource types`}.` +
+        (s ? ` Policy sync: ${s.status} at ${s.checkedAt}${s.reason ? ` (${s.reason})` : ''}.` : ''),
     };
   },
 });

@@ -10,6 +10,8 @@ import { validateResourceTags } from './validate-resource-tags.js';
 import { findUntaggedResources } from './find-untagged-resources.js';
 import { generateComplianceReport } from './generate-compliance-report.js';
 import { getViolationHistory } from './get-violation-history.js';
+import { scheduleComplianceAudit } from './schedule-compliance-audit.js';
+import { importAwsTagPolicy } from './import-aws-tag-policy.js';
 
 const tool = (definition: unknown) => definition as ToolDefinition;
 
@@ -18,4 +20,6 @@ export const TOOLS: ToolDefinition[] = [
   tool(startComplianceScanTool), tool(getScanStatus), tool(listScans), tool(cancelScan),
   tool(validateResourceTags),
   tool(findUntaggedResources), tool(generateComplianceReport), tool(getViolationHistory),
+  tool(scheduleComplianceAudit),
+  tool(importAwsTagPolicy),
 ];

@@ -2,7 +2,7 @@
 // policy right now. Reads AWS directly from the gateway (no scan, no Temporal, nothing stored), so
 // a model can confirm a fix the moment it is made.
 import { z } from 'zod';
-import { loadPolicyFile } from '../../store/policy-file.js';
+import { loadActivePolicy } from '../../store/policy-sync.js';
 import { evaluate } from '../../core/compliance/index.js';
 import { compilePolicy, type CompiledPolicy } from '../../core/policy/index.js';
 import { MAX_ARNS_PER_CALL } from '../../core/limits.js';
@@ -89,7 +89,8 @@ export const validateResourceTags = defineTool({
   async handler(ctx, input) {
     const aws = ctx.aws;
     if (!aws) throw new ToolError('AWS access is not configured on this gateway, so live tags cannot be read; use check_tag_compliance.');
-    const loaded = await loadPolicyFile(ctx.store, ctx.config.policy.path);
+    // The policy scans use: the version policySync activated, else the policy file.
+    const loaded = await loadActivePolicy(ctx.store, ctx.config.policy.path);
     const compiled = compiledFor(loaded.hash, () => compilePolicy(loaded.policy));
     const arns = [...new Set(input.resource_arns)];
     const maxArns = ctx.config.gateway.maxArnsPerCall;

@@ -64,8 +64,9 @@ describe('finops-tag-compliance start', () => {
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
     expect(ui.status).toBe(200);
 
-    // A second process on the same embedded store is refused with an explanation.
-    const second = spawnSync(process.execPath, [BIN, 'stdio'], { env, encoding: 'utf8', timeout: 60_000, input: '' });
+    // A second process opening the same embedded store itself (`stdio --worker`; plain `stdio`
+    // serves through this one, test/integration/cli-stdio-beside-start.test.ts) is refused with an explanation.
+    const second = spawnSync(process.execPath, [BIN, 'stdio', '--worker'], { env, encoding: 'utf8', timeout: 60_000, input: '' });
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(/embedded store .* is in use by process \d+/);
 

@@ -423,10 +423,10 @@ describe('Dockerfile and .dockerignore', () => {
     return { image: image!, alias };
   });
 
-  it('is multi-stage on node:20-bookworm-slim', () => {
+  it('is multi-stage on node:24-bookworm-slim', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const aliases = new Set(stages.map((s) => s.alias));
-    for (const stage of stages.filter((s) => !aliases.has(s.image))) expect(stage.image).toBe('node:20-bookworm-slim');
+    for (const stage of stages.filter((s) => !aliases.has(s.image))) expect(stage.image).toBe('node:24-bookworm-slim');
   });
 
   it('ships production dependencies only, from the lockfile, and dist/ built in a stage of its own', () => {

@@ -63,6 +63,50 @@ export const mcpHeaders = (extra: Record<string, string> = {}): Record<string, s
   'content-type': 'application/json', accept: 'application/json, text/event-stream', ...extra,
 });
 
+export const MODERN_PROTOCOL = '2026-07-28';
+
+export interface ModernRequestOptions {
+  /** Overrides (or, with undefined, removes) headers of the request. */
+  headers?: Record<string, string | undefined>;
+  /** Declares the io.modelcontextprotocol/tasks extension in the request's client capabilities. */
+  declareTasks?: boolean;
+}
+
+/**
+ * A raw 2026-07-28 request: the per-request _meta envelope in the body, and the standard headers
+ * (MCP-Protocol-Version, Mcp-Method, and Mcp-Name from params.name or params.taskId).
+ */
+export function modernRequest(method: string, params: Record<string, unknown>, opts: ModernRequestOptions = {}) {
+  const body = {
+    jsonrpc: '2.0', id: 7, method,
+    params: {
+      ...params,
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL,
+        'io.modelcontextprotocol/clientInfo': { name: 'raw-2026', version: '1.0.0' },
+        'io.modelcontextprotocol/clientCapabilities': opts.declareTasks ? { extensions: { 'io.modelcontextprotocol/tasks': {} } } : {},
+      },
+    },
+  };
+  const name = typeof params.name === 'string' ? params.name : typeof params.taskId === 'string' ? params.taskId : undefined;
+  const all: Record<string, string | undefined> = {
+    ...mcpHeaders(), 'mcp-protocol-version': MODERN_PROTOCOL, 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}), ...opts.headers,
+  };
+  const headers = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
+  return { body: JSON.stringify(body), headers };
+}
+
+export interface RpcMessage {
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** The JSON-RPC message of a reply, whether it came as a JSON body or as SSE events (the last one). */
+export function rpcMessageOf(body: string): RpcMessage {
+  const data = body.trimStart().startsWith('{') ? body : body.split('\n').filter((l) => l.startsWith('data: ')).pop()?.slice(6);
+  return JSON.parse(data ?? 'null') as RpcMessage;
+}
+
 export interface GatewayStack {
   deps: GatewayDeps;
   store: StoreHandle;
@@ -104,7 +148,8 @@ export async function startGatewayStack(name: string): Promise<GatewayStack> {
       deps,
       store,
       async start(http, gatewayLogger = logger) {
-        const gatewayConfig = configSchema.parse({ ...config, http: { ...config.http, ...http } });
+        // Only the http section is parsed again: the rest of the config is already parsed, defaults included.
+        const gatewayConfig = { ...config, http: configSchema.parse({ http: { ...config.http, ...http } }).http };
         const app = await createHttpGateway({ ...deps, config: gatewayConfig, logger: gatewayLogger }, { dbKind: store!.db.kind });
         apps.push(app);
         return { app, url: await app.listen({ host: '127.0.0.1', port: 0 }) };

@@ -1,0 +1,22 @@
+// Where the shared guard's counters live: behind one small interface, the database (default) or
+// Redis (gateway.guardRedisUrl). Both admit atomically, so replicas agree on every count.
+import type { CallGuardAdmission, CallGuardVerdict, Store } from '../../store/index.js';
+
+export interface GuardCounters {
+  readonly kind: 'database' | 'redis';
+  /** Counts the call if both windows have room, else says which is full; atomic across replicas. */
+  admit(admission: CallGuardAdmission): Promise<CallGuardVerdict>;
+  /** Drops counts that stopped counting at or before `now` (ms). */
+  sweep(now: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Counters in the store's database (PostgreSQL or PGlite), migration 0004; the store owns the connection. */
+export function databaseCounters(store: Pick<Store, 'admitGuardedCall' | 'sweepGuardedCalls'>): GuardCounters {
+  return {
+    kind: 'database',
+    admit: (admission) => store.admitGuardedCall(admission),
+    sweep: async (now) => { await store.sweepGuardedCalls(now); },
+    close: async () => {},
+  };
+}
