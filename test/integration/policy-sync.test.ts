@@ -22,6 +22,7 @@ import { createLogger } from '../../config/logger.js';
 import type { ToolContext } from '../../mcp-gateway/context.js';
 import { ToolError } from '../../mcp-gateway/errors.js';
 import { getTaggingPolicy } from '../../mcp-gateway/tools/get-tagging-policy.js';
+import { checkHealth } from '../../mcp-gateway/health.js';
 import { checkOutputPath, importAwsTagPolicy, writeInsidePolicies } from '../../mcp-gateway/tools/import-aws-tag-policy.js';
 import { createScanActivities } from '../../activities/scans.js';
 import { createStore, migrate, openDb, policyHash, type Db, type Store } from '../../store/index.js';
@@ -294,6 +295,10 @@ describe('AWS Organizations tag policies on moto', () => {
       const shown = await getTaggingPolicy.handler(ctx(), {});
       expect(shown.structured).toMatchObject({ version_id: previous, sync: { status: 'access_denied', active_version_id: previous } });
       expect(shown.text).toContain('Policy sync: access_denied');
+      // /health shows it too, without degrading: the current policy is still in force.
+      const health = await checkHealth(ctx(), 'postgres');
+      expect(health.policy).toMatchObject({ ok: true, versionId: previous, sync: { status: 'access_denied', activeVersionId: previous } });
+      expect(health.policy.sync?.reason).toContain('access denied to organizations:ListPoliciesForTarget');
     });
 
     it("merges root, OU and account policies into a member account's effective policy", async () => {

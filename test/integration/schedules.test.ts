@@ -100,7 +100,7 @@ describe('scheduled audits', () => {
     delete stack.env.SCHEDULED_COMPLIANCE_ENABLED;
     stack.respawnWorker();
     await waitUntil(async () => ((await describeAuditSchedule(client, DEFAULT_SCHEDULE_ID)).paused ? undefined : true), 60_000, 'unpaused');
-  });
+  }, 300_000); // four worker starts (bundling included) on a shared machine
 
   it('creating the same schedule twice gives one; pause and resume', async () => {
     const params = { schedule: 'weekly', time: '06:15', timezone: 'America/New_York', resource_types: ['s3:bucket'] };
