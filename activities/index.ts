@@ -2,6 +2,10 @@
 import type { Store } from '../store/index.js';
 import type { AwsClients } from '../cloud/aws/clients.js';
 import { createAwsScanner, type AwsScanSettings } from '../cloud/aws/scanner.js';
+import type { AzureClientSettings } from '../cloud/azure/clients.js';
+import { createAzureScanner } from '../cloud/azure/scanner.js';
+import { createGcpClients, type GcpSettings } from '../cloud/gcp/clients.js';
+import { createGcpScanner } from '../cloud/gcp/scanner.js';
 import { createInventoryScanner } from '../cloud/inventory/scanner.js';
 import { CloudScanners, type CloudScanner } from '../cloud/scanner.js';
 import { CompiledPolicyCache } from '../store/policy-file.js';
@@ -20,6 +24,10 @@ export interface ActivityDeps {
   aws: AwsClients;
   /** The worker's config clouds.aws: accounts and regions when a scope names none, shard concurrency. */
   awsDefaults?: AwsScanSettings;
+  /** The worker's config clouds.azure; unset: no credential, so Azure targets fail naming what to set. */
+  azure?: AzureClientSettings;
+  /** The worker's config clouds.gcp (scopes, endpoint, credentials); unset: no scopes, so GCP targets fail naming what to set. */
+  gcp?: GcpSettings;
   /** Scanners of further clouds (or replacements, by id); AWS and inventory files are built in. */
   scanners?: CloudScanner[];
   /** Scheduled scans' notification settings (config scheduledCompliance.notifications); unset: none configured. */
@@ -30,7 +38,10 @@ export function createActivities(deps: ActivityDeps) {
   const policies = new CompiledPolicyCache(deps.store);
   const aws = createAwsScanner(deps.aws, deps.awsDefaults ?? {});
   const inventory = createInventoryScanner();
-  const scanners = new CloudScanners([aws, inventory, ...(deps.scanners ?? [])]);
+  const azure = createAzureScanner(deps.azure ?? {});
+  // Built lazily on first use: a worker that never scans GCP never resolves its credentials.
+  const gcp = createGcpScanner(createGcpClients(deps.gcp ?? {}), deps.gcp ?? {});
+  const scanners = new CloudScanners([aws, inventory, azure, gcp, ...(deps.scanners ?? [])]);
   const shardDeps = { store: deps.store, policies };
   return {
     ...createScanActivities(deps.store, deps.policyPath),

@@ -42,6 +42,24 @@ export const ENV_KEYS: Record<string, string> = {
   MAX_CONCURRENT_REGIONS: 'clouds.aws.maxConcurrentShards', // old name; MAX_CONCURRENT_SHARDS wins when both are set
   MAX_CONCURRENT_SHARDS: 'clouds.aws.maxConcurrentShards',
   AWS_ENDPOINT_URL: 'clouds.aws.endpoint',
+  AZURE_SUBSCRIPTIONS: 'clouds.azure.subscriptions', // comma-separated
+  AZURE_TENANT_ID: 'clouds.azure.tenantId',
+  AZURE_CLIENT_ID: 'clouds.azure.clientId',
+  AZURE_CLIENT_SECRET: 'clouds.azure.clientSecret',
+  AZURE_USE_DEFAULT_CREDENTIAL: 'clouds.azure.useDefaultCredential',
+  AZURE_ENDPOINT_URL: 'clouds.azure.endpoint',
+  AZURE_AUTHORITY_HOST: 'clouds.azure.authorityHost',
+  AZURE_CA_FILE: 'clouds.azure.caFile',
+  AZURE_MAX_CONCURRENT_SHARDS: 'clouds.azure.maxConcurrentShards',
+  AZURE_SDK_MAX_RETRIES: 'clouds.azure.sdkMaxRetries',
+  GCP_SCOPES: 'clouds.gcp.scopes', // comma-separated: organizations/N, folders/N, projects/P
+  GCP_KEY_FILE: 'clouds.gcp.keyFile',
+  GCP_USE_METADATA_SERVER: 'clouds.gcp.useMetadataServer',
+  GCP_API_ENDPOINT: 'clouds.gcp.apiEndpoint',
+  GCP_API_PORT: 'clouds.gcp.port',
+  GCP_API_PROTOCOL: 'clouds.gcp.protocol', // http | https
+  GCP_PAGE_SIZE: 'clouds.gcp.pageSize',
+  GCP_MAX_CONCURRENT_SHARDS: 'clouds.gcp.maxConcurrentShards',
   CACHE_TTL_SECONDS: 'gateway.cacheTtlSeconds',
   PARTIAL_CACHE_TTL_SECONDS: 'gateway.partialCacheTtlSeconds',
   SHARD_HEARTBEAT_SECONDS: 'clouds.aws.shardHeartbeatSeconds',

@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
 export const REDACTED_PATHS = [
-  '*.password', '*.secret', '*.secretAccessKey', '*.sessionToken', '*.accessKeyId',
+  '*.password', '*.secret', '*.clientSecret', '*.webhookSecret', '*.privateKey', '*.private_key', '*.secretAccessKey', '*.sessionToken', '*.accessKeyId',
   '*.authorization', '*.apiKey', '*.token', 'req.headers.authorization', 'req.headers.cookie',
   'databaseUrl', '*.databaseUrl', 'config.database.url',
 ];

@@ -48,6 +48,44 @@ const awsSchema = z.preprocess(awsAliases, z.object({
   shardHeartbeatSeconds: z.coerce.number().int().min(3).max(600).default(20),
 })).prefault({});
 
+/** Azure: one entry of `clouds`. No credential configured: the Azure part of a scan fails, naming what to set. */
+const azureSchema = z.object({
+  /** Subscriptions to scan when a scope names none; unset = every subscription the credential can list. */
+  subscriptions: stringList(z.string().regex(/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i, 'must be a subscription id (a GUID)')).optional(),
+  /** A service principal (Reader on the subscriptions); all three, or useDefaultCredential. */
+  tenantId: z.string().min(1).max(100).optional(),
+  clientId: z.string().min(1).max(100).optional(),
+  clientSecret: z.string().min(1).max(1000).optional(),
+  /** DefaultAzureCredential (environment, workload identity, managed identity, Azure CLI …); opt-in, as it probes the instance metadata service. */
+  useDefaultCredential: flag.default(false),
+  /** ARM endpoint (sovereign clouds, tests); default https://management.azure.com. */
+  endpoint: z.string().url().optional(),
+  /** Entra ID authority (sovereign clouds, tests); default https://login.microsoftonline.com. */
+  authorityHost: z.string().url().optional(),
+  /** PEM file of extra CA certificates trusted for ARM and sign-in (a TLS-inspecting proxy, tests). */
+  caFile: z.string().min(1).optional(),
+  maxConcurrentShards: z.coerce.number().int().min(1).max(50).default(DEFAULT_CONCURRENT_SHARDS),
+  /** SDK retries per call (429s wait for Retry-After); beyond them Temporal retries after Retry-After. */
+  sdkMaxRetries: z.coerce.number().int().min(0).max(10).default(3),
+}).prefault({});
+
+/** GCP: one entry of `clouds`. Credentials are Application Default Credentials (see useMetadataServer). */
+const gcpSchema = z.object({
+  /** Cloud Asset scopes to scan: organizations/N, folders/N, projects/P (Cloud Asset Viewer on each). */
+  scopes: stringList(z.string().trim().regex(/^(organizations|folders|projects)\/[^/\s]+$/, 'must be organizations/N, folders/N or projects/P')).default([]),
+  /** A service account key file; unset: GOOGLE_APPLICATION_CREDENTIALS, then gcloud's application-default login. */
+  keyFile: z.string().min(1).optional(),
+  /** Also ask the GCE metadata server for credentials (on GCP with an attached service account); opt-in, as it probes the network. */
+  useMetadataServer: flag.default(false),
+  /** Cloud Asset endpoint overrides (tests, private endpoints); default cloudasset.googleapis.com:443 over https. */
+  apiEndpoint: z.string().min(1).optional(),
+  port: port.optional(),
+  protocol: z.enum(['http', 'https']).optional(),
+  /** Results per searchAllResources page; the API caps it at 500. */
+  pageSize: z.coerce.number().int().min(1).max(500).default(500),
+  maxConcurrentShards: z.coerce.number().int().min(1).max(50).default(DEFAULT_CONCURRENT_SHARDS),
+}).prefault({});
+
 /**
  * The top-level `aws` block is the old spelling of `clouds.aws` (config files written before
  * `clouds`): it is folded in, and `clouds.aws` wins key by key where both are set. The
@@ -157,6 +195,8 @@ export const configSchema = z.preprocess(legacyCloudKeys, z.object({
   /** One entry per cloud the workers scan; each cloud's settings stay its own (limits, concurrency, credentials). */
   clouds: z.object({
     aws: awsSchema,
+    azure: azureSchema,
+    gcp: gcpSchema,
   }).prefault({}),
   /** The default daily snapshot (a Temporal Schedule created at worker start) and its notifications. */
   scheduledCompliance: z.object({
@@ -196,3 +236,5 @@ export const configSchema = z.preprocess(legacyCloudKeys, z.object({
 
 export type Config = z.output<typeof configSchema>;
 export type AwsConfig = Config['clouds']['aws'];
+export type AzureConfig = Config['clouds']['azure'];
+export type GcpConfig = Config['clouds']['gcp'];

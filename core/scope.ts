@@ -5,7 +5,7 @@ import { MAX_ACCOUNTS_PER_CALL, MAX_REGIONS_PER_CALL } from './limits.js';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region code such as us-east-1');
-const resourceType = z.string().regex(/^(all|[a-z0-9][a-z0-9.-]*:[A-Za-z0-9*][A-Za-z0-9./_-]*)$/, 'must be service:kind (e.g. ec2:instance) or "all"');
+const resourceType = z.string().regex(/^(all|[a-z0-9][a-z0-9.-]*:[A-Za-z0-9*][A-Za-z0-9./_*-]*)$/, 'must be service:kind (e.g. ec2:instance) or "all"');
 
 export const scopeInputSchema = z.object({
   clouds: z.array(z.enum(['aws', 'azure', 'gcp'])).min(1).max(3).default(['aws']),

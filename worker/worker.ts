@@ -60,6 +60,8 @@ export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; 
       store: deps.store, policyPath: deps.config.policy.path, aws: clients,
       awsDefaults: { accounts: aws.accounts, regions: aws.regions, maxConcurrentShards: aws.maxConcurrentShards, logger: deps.logger },
       notifications: deps.config.scheduledCompliance.notifications,
+      azure: deps.config.clouds.azure,
+      gcp: deps.config.clouds.gcp,
     }),
   });
   await rm(path.dirname(bundle), { recursive: true, force: true });

@@ -10,7 +10,17 @@
 // Values are always compared exactly with allowed_values (cost reports group by exact value, so
 // `Production` and `production` are two buckets); when a value matches an allowed value only
 // ignoring case, the finding carries that value as `suggestion`.
-import type { CompiledPolicy, CompiledRule } from '../policy/compile.js';
+//
+// Other clouds (decision):
+// - Azure tag keys are case-insensitive in Azure itself, so a key in another case IS the key:
+//   no case finding, whatever case_sensitivity says (values stay case-sensitive, as in Azure).
+// - A rule's cloud_spellings give the keys and value spellings to use on that cloud; findings
+//   still name the logical tag (`tag`), with the key on the resource as `foundKey`.
+// - GCP: a policy key that cannot be a label (`CostCenter`) and has no gcp spelling is a
+//   `gcp_label_rule` finding, not "missing": no resource could ever comply. A label matching it
+//   ignoring case is used (its value is checked) with a `gcp_label_rule` warning to map the spelling.
+import { isGcpLabelValue, type CompiledPolicy, type CompiledRule } from '../policy/compile.js';
+import { suggestGcpLabelKey } from '../policy/gcp-labels.js';
 import type { Severity } from '../policy/schema.js';
 import type { Resource } from '../resource.js';
 
@@ -21,6 +31,7 @@ export const FINDING_KINDS = [
   'empty_value',
   'wrong_key_case',
   'key_case_mismatch',
+  'gcp_label_rule',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -31,7 +42,7 @@ export interface Finding {
   severity: Severity;
   message: string;
   value?: string;
-  /** The key actually on the resource, when it differs from `tag` only by case. */
+  /** The key actually on the resource, when it differs from `tag` (by case, or a per-cloud spelling). */
   foundKey?: string;
   allowed?: readonly string[];
   /** For `invalid_value`: the allowed value that matches ignoring case. */
@@ -59,17 +70,25 @@ export function evaluateResource(compiled: CompiledPolicy, resource: Resource): 
     let foundKey: string | undefined;
     // typeof rather than `in`: inherited members such as `constructor` are not tags.
     if (typeof value !== 'string') {
-      foundKey = findKeyIgnoringCase(tags, rule);
-      if (foundKey === undefined) {
+      foundKey = findSpelledKey(tags, rule) ?? findKeyIgnoringCase(tags, rule);
+      if (rule.labelKeyProblem !== null) {
+        // GCP, and the policy's key can never be a label: the fix is in the policy.
+        if (foundKey === undefined) {
+          if (rule.required) (findings ??= []).push(unlabelableKey(rule));
+          continue;
+        }
+        (findings ??= []).push(unmappedLabel(rule, foundKey));
+      } else if (foundKey === undefined) {
         if (rule.required) (findings ??= []).push(missingTag(rule));
         continue;
+      } else if (!rule.keysIgnoreCase && !isSpelling(rule, foundKey)) {
+        if (compiled.caseSensitive) {
+          if (rule.required) (findings ??= []).push(wrongKeyCase(rule, foundKey, tags[foundKey]!));
+          continue;
+        }
+        (findings ??= []).push(keyCaseMismatch(rule, foundKey));
       }
       value = tags[foundKey]!;
-      if (compiled.caseSensitive) {
-        if (rule.required) (findings ??= []).push(wrongKeyCase(rule, foundKey, value));
-        continue;
-      }
-      (findings ??= []).push(keyCaseMismatch(rule, foundKey));
     }
     const problem = checkValue(rule, value, foundKey, compiled.maxValueLength);
     if (problem !== null) (findings ??= []).push(problem);
@@ -87,11 +106,35 @@ export function evaluate(compiled: CompiledPolicy, resource: Resource): Evaluati
   return { compliant: true, findings };
 }
 
+/** The first of the cloud's own spellings present exactly (the policy name was already tried). */
+function findSpelledKey(tags: Record<string, string>, rule: CompiledRule): string | undefined {
+  const keys = rule.keys;
+  if (keys.length === 1 && keys[0] === rule.name) return undefined;
+  for (let i = 0; i < keys.length; i++) {
+    if (typeof tags[keys[i]!] === 'string') return keys[i];
+  }
+  return undefined;
+}
+
+function isSpelling(rule: CompiledRule, key: string): boolean {
+  return rule.keys.includes(key);
+}
+
 function findKeyIgnoringCase(tags: Record<string, string>, rule: CompiledRule): string | undefined {
-  for (const key in tags) {
-    // An ASCII name can only match a key of the same length, so most keys cost one comparison.
-    if (rule.asciiName && key.length !== rule.name.length) continue;
-    if (key.toLowerCase() === rule.lowerName && typeof tags[key] === 'string') return key;
+  const lowerKeys = rule.lowerKeys;
+  if (lowerKeys.length === 1 && lowerKeys[0] === rule.lowerName) {
+    for (const key in tags) {
+      // An ASCII name can only match a key of the same length, so most keys cost one comparison.
+      if (rule.asciiName && key.length !== rule.name.length) continue;
+      if (key.toLowerCase() === rule.lowerName && typeof tags[key] === 'string') return key;
+    }
+    return undefined;
+  }
+  // Spellings in order of preference, so the first mapped key found wins.
+  for (const lower of lowerKeys) {
+    for (const key in tags) {
+      if (key.toLowerCase() === lower && typeof tags[key] === 'string') return key;
+    }
   }
   return undefined;
 }
@@ -102,6 +145,12 @@ function checkValue(rule: CompiledRule, value: string, foundKey: string | undefi
   }
   if (rule.allowed !== null && !rule.allowed.has(value)) {
     const suggestion = rule.allowedByLower!.get(value.toLowerCase());
+    if (suggestion !== undefined && rule.cloud === 'gcp' && !isGcpLabelValue(suggestion)) {
+      // `production` for allowed `Production`: the label cannot carry the policy's spelling.
+      return finding(rule, 'gcp_label_rule',
+        `Allowed value "${suggestion}" of tag "${rule.name}" cannot be a GCP label value, so "${value}" can never comply; ` +
+        `map it in cloud_spellings.gcp.values (e.g. "${suggestion}": "${value}").`, value, foundKey);
+    }
     const hint = suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`;
     const f = finding(rule, 'invalid_value',
       `Value "${value}" of tag "${rule.name}" is not allowed (allowed: ${rule.allowedSummary}).${hint}`, value, foundKey);
@@ -141,6 +190,28 @@ function missingTag(rule: CompiledRule): Finding {
   };
   if (rule.allowedList !== null) f.allowed = rule.allowedList;
   return f;
+}
+
+function unlabelableKey(rule: CompiledRule): Finding {
+  const suggested = suggestGcpLabelKey(rule.name);
+  return {
+    kind: 'gcp_label_rule',
+    tag: rule.name,
+    severity: rule.severity,
+    message: `Required tag ${rule.labelKeyProblem}, so no GCP resource can carry it; ` +
+      `add a gcp spelling to the policy (cloud_spellings.gcp.keys${suggested ? `, e.g. ["${suggested}"]` : ''}).`,
+  };
+}
+
+function unmappedLabel(rule: CompiledRule, foundKey: string): Finding {
+  return {
+    kind: 'gcp_label_rule',
+    tag: rule.name,
+    severity: 'warning',
+    message: `Label "${foundKey}" stands for tag "${rule.name}", which ${(rule.labelKeyProblem ?? "").replace(/^"[^"]*" /, '')}; ` +
+      `add "${foundKey}" to the policy's cloud_spellings.gcp.keys.`,
+    foundKey,
+  };
 }
 
 function wrongKeyCase(rule: CompiledRule, foundKey: string, value: string): Finding {

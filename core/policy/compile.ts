@@ -2,14 +2,26 @@
 // map look-ups instead of re-reading the document (regexes compiled, value sets built, scopes split).
 import type { Cloud } from '../resource.js';
 import { compileValuePattern } from './regex.js';
-import type { OptionalTagRule, RequiredTagRule, Severity, TaggingPolicy } from './schema.js';
+import { gcpLabelKeyProblem, gcpLabelValueProblem } from './gcp-labels.js';
+import type { CloudSpelling, OptionalTagRule, RequiredTagRule, Severity, TaggingPolicy } from './schema.js';
 
 export interface CompiledRule {
-  /** The tag key as the policy spells it. */
+  /** The tag key as the policy spells it: the logical tag, whatever the cloud calls it. */
   readonly name: string;
   readonly lowerName: string;
   /** ASCII names let the case-insensitive key search skip keys of another length. */
   readonly asciiName: boolean;
+  /** The cloud this view of the rule is for; null for the policy's own (canonical) spelling. */
+  readonly cloud: Cloud | null;
+  /** Keys to look for on a resource of `cloud`, preferred first: `[name]` unless cloud_spellings maps others. */
+  readonly keys: readonly string[];
+  readonly lowerKeys: readonly string[];
+  /** Azure tag keys are case-insensitive: a key in another case is the same key, not a finding. */
+  readonly keysIgnoreCase: boolean;
+  /** GCP only: why no key of this rule can exist as a label (no valid gcp spelling mapped); else null. */
+  readonly labelKeyProblem: string | null;
+  /** The cloud's value spelling -> the canonical allowed value (`production` -> `Production`); null without a map. */
+  readonly canonicalValues: ReadonlyMap<string, string> | null;
   readonly required: boolean;
   readonly severity: Severity;
   readonly allowed: ReadonlySet<string> | null;
@@ -26,6 +38,8 @@ export interface CompiledRule {
   readonly types: ReadonlySet<string>;
   /** Lowercased services named by wildcards (`ec2` for `ec2:*`). */
   readonly services: ReadonlySet<string>;
+  /** Lowercased type prefixes named by path wildcards (`azure:compute/` for `azure:compute/*`). */
+  readonly typePrefixes: readonly string[];
 }
 
 export interface CompiledPolicy {
@@ -34,7 +48,7 @@ export interface CompiledPolicy {
   readonly maxValueLength: number;
   /** Required rules first, then optional ones, in policy order. */
   readonly rules: readonly CompiledRule[];
-  /** The rules that apply to one cloud and resource type; cached per (cloud, type). */
+  /** The rules that apply to one cloud and resource type, in that cloud's spelling; cached per (cloud, type). */
   rulesFor(cloud: Cloud, type: string): readonly CompiledRule[];
 }
 
@@ -55,6 +69,8 @@ class PolicyIndex implements CompiledPolicy {
   readonly caseSensitive: boolean;
   readonly maxValueLength: number;
   private readonly byCloud = new Map<string, Map<string, readonly CompiledRule[]>>();
+  // Each rule's view for one cloud, built on first use: rule index -> view.
+  private readonly views = new Map<Cloud, CompiledRule[]>();
   // Scanners emit runs of one (cloud, type); remembering the last answer skips the maps.
   private lastCloud = '';
   private lastType = '';
@@ -87,40 +103,138 @@ class PolicyIndex implements CompiledPolicy {
     const lowerType = type.toLowerCase();
     const colon = lowerType.indexOf(':');
     const service = colon > 0 ? lowerType.slice(0, colon) : null;
-    const applicable = this.rules.filter((rule) =>
-      (rule.clouds === null || rule.clouds.has(cloud)) &&
-      (rule.allTypes || rule.types.has(lowerType) || (service !== null && rule.services.has(service))));
+    const applicable = this.rules
+      .map((rule, i) => [rule, i] as const)
+      .filter(([rule]) =>
+        (rule.clouds === null || rule.clouds.has(cloud)) &&
+        (rule.allTypes || rule.types.has(lowerType) || (service !== null && rule.services.has(service)) ||
+          rule.typePrefixes.some((prefix) => lowerType.startsWith(prefix))))
+      .map(([, i]) => this.viewFor(cloud, i));
     // An optional rule for a tag that is already required here would report the tag twice.
-    const requiredKeys = new Set(applicable.filter((r) => r.required).map((r) => this.keyOf(r)));
-    return Object.freeze(applicable.filter((r) => r.required || !requiredKeys.has(this.keyOf(r))));
+    const caseSensitive = this.caseSensitive && cloud !== 'azure';
+    const keyOf = (rule: CompiledRule): string => (caseSensitive ? rule.name : rule.lowerName);
+    const requiredKeys = new Set(applicable.filter((r) => r.required).map(keyOf));
+    return Object.freeze(applicable.filter((r) => r.required || !requiredKeys.has(keyOf(r))));
   }
 
-  private keyOf(rule: CompiledRule): string {
-    return this.caseSensitive ? rule.name : rule.lowerName;
+  private viewFor(cloud: Cloud, index: number): CompiledRule {
+    let views = this.views.get(cloud);
+    if (views === undefined) {
+      views = [];
+      this.views.set(cloud, views);
+    }
+    return (views[index] ??= cloudView(this.rules[index]!, this.source(index), cloud));
   }
+
+  private source(index: number): RequiredTagRule | OptionalTagRule {
+    const required = this.policy.required_tags.length;
+    return index < required ? this.policy.required_tags[index]! : this.policy.optional_tags[index - required]!;
+  }
+}
+
+/**
+ * The rule as one cloud sees it: the keys to look for, the allowed values in the cloud's
+ * spelling, the cloud's own pattern, and (GCP) whether the key can exist as a label at all.
+ * Without cloud_spellings the view only differs in its case rules, so peer policies evaluate
+ * AWS resources exactly as before.
+ */
+function cloudView(base: CompiledRule, source: RequiredTagRule | OptionalTagRule, cloud: Cloud): CompiledRule {
+  const spelling: CloudSpelling | undefined = source.cloud_spellings?.[cloud];
+  // The policy's own spelling always counts too, after the cloud's: a resource tagged as the
+  // policy says is never "missing" the tag.
+  const keys = spelling?.keys ? Object.freeze([...new Set([...spelling.keys, base.name])]) : base.keys;
+  let labelKeyProblem: string | null = null;
+  if (cloud === 'gcp') {
+    const problems = keys.map(gcpLabelKeyProblem);
+    if (problems.every((p) => p !== null)) {
+      labelKeyProblem = `"${keys[0]}" cannot be a GCP label key (${problems[0]})`;
+    }
+  }
+  const values = valuesFor(source.allowed_values, spelling);
+  let pattern = base.pattern;
+  let patternSource = base.patternSource;
+  if (spelling?.validation_regex !== undefined) {
+    patternSource = spelling.validation_regex;
+    pattern = patternSource === null ? null : compileValuePattern(patternSource);
+  }
+  return Object.freeze({
+    ...base,
+    cloud,
+    keys,
+    lowerKeys: Object.freeze(keys.map((k) => k.toLowerCase())),
+    keysIgnoreCase: cloud === 'azure',
+    labelKeyProblem,
+    ...values,
+    pattern,
+    patternSource,
+  });
+}
+
+type ValueFields = Pick<CompiledRule, 'allowed' | 'allowedList' | 'allowedByLower' | 'allowedSummary' | 'canonicalValues'>;
+
+function valuesFor(allowedValues: readonly string[] | null, spelling: CloudSpelling | undefined): ValueFields {
+  if (allowedValues === null) {
+    return { allowed: null, allowedList: null, allowedByLower: null, allowedSummary: '', canonicalValues: null };
+  }
+  const list: string[] = [];
+  const canonicalValues = new Map<string, string>();
+  for (const canonical of allowedValues) {
+    const mapped = spelling?.values?.[canonical];
+    const spelled = mapped === undefined ? [canonical] : typeof mapped === 'string' ? [mapped] : mapped;
+    for (const value of spelled) {
+      if (!canonicalValues.has(value)) {
+        list.push(value);
+        canonicalValues.set(value, canonical);
+      }
+    }
+  }
+  const allowedList = Object.freeze(list);
+  return {
+    allowed: new Set(allowedList),
+    allowedList,
+    allowedByLower: byLower(allowedList),
+    allowedSummary: summariseValues(allowedList),
+    canonicalValues: spelling?.values ? canonicalValues : null,
+  };
+}
+
+function byLower(values: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const value of values) {
+    const lower = value.toLowerCase();
+    if (!map.has(lower)) map.set(lower, value);
+  }
+  return map;
+}
+
+/** True when `value` can be stored as a GCP label value (used to hint at value spellings). */
+export function isGcpLabelValue(value: string): boolean {
+  return gcpLabelValueProblem(value) === null;
 }
 
 function compileRule(rule: RequiredTagRule | OptionalTagRule, required: boolean): CompiledRule {
   const allowedList = rule.allowed_values ? Object.freeze([...rule.allowed_values]) : null;
-  let allowedByLower: Map<string, string> | null = null;
-  if (allowedList) {
-    allowedByLower = new Map();
-    for (const value of allowedList) {
-      const lower = value.toLowerCase();
-      if (!allowedByLower.has(lower)) allowedByLower.set(lower, value);
-    }
-  }
+  const allowedByLower = allowedList ? byLower(allowedList) : null;
   const types = new Set<string>();
   const services = new Set<string>();
+  const typePrefixes: string[] = [];
   for (const entry of rule.applies_to) {
     const lower = entry.toLowerCase();
     if (lower.endsWith(':*')) services.add(lower.slice(0, -2));
+    else if (lower.endsWith('/*')) typePrefixes.push(lower.slice(0, -1));
     else types.add(lower);
   }
+  const keys = Object.freeze([rule.name]);
   return Object.freeze({
     name: rule.name,
     lowerName: rule.name.toLowerCase(),
     asciiName: ASCII.test(rule.name),
+    cloud: null,
+    keys,
+    lowerKeys: Object.freeze([rule.name.toLowerCase()]),
+    keysIgnoreCase: false,
+    labelKeyProblem: null,
+    canonicalValues: null,
     required,
     severity: rule.severity,
     allowed: allowedList ? new Set(allowedList) : null,
@@ -133,6 +247,7 @@ function compileRule(rule: RequiredTagRule | OptionalTagRule, required: boolean)
     allTypes: rule.applies_to.length === 0,
     types,
     services,
+    typePrefixes: Object.freeze(typePrefixes),
   });
 }
 

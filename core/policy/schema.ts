@@ -7,11 +7,13 @@ export const CLOUDS = ['aws', 'azure', 'gcp'] as const;
 export const SEVERITIES = ['error', 'warning'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-// `service:kind` (`ec2:instance`, `microsoft.compute:virtualmachines`, `compute:instance`) or a
-// whole service (`ec2:*`). Case is normalised when the policy is compiled.
-const RESOURCE_TYPE = /^[A-Za-z0-9][A-Za-z0-9.-]*:(?:\*|[A-Za-z0-9][A-Za-z0-9./_-]*)$/;
+// `service:kind` (`ec2:instance`, `azure:compute/virtualmachines`, `gcp:compute/instance`), a
+// whole service (`ec2:*`, `azure:*`) or a path prefix (`azure:compute/*`). Case is normalised
+// when the policy is compiled.
+const RESOURCE_TYPE = /^[A-Za-z0-9][A-Za-z0-9.-]*:(?:\*|[A-Za-z0-9][A-Za-z0-9./_-]*(?:\/\*)?)$/;
 
-const resourceType = z.string().regex(RESOURCE_TYPE, 'must be service:kind (e.g. ec2:instance) or service:* (e.g. ec2:*)');
+const resourceType = z.string().regex(RESOURCE_TYPE,
+  'must be service:kind (e.g. ec2:instance), service:* (e.g. ec2:*) or a path prefix (e.g. azure:compute/*)');
 
 const tagName = z.string()
   .min(1, 'must not be empty')
@@ -38,6 +40,24 @@ const appliesTo = z.array(resourceType).nullish().transform((v) => v ?? []);
 // Absent means every cloud, including ones added later; present must name at least one.
 const clouds = z.array(z.enum(CLOUDS)).min(1, 'must name at least one cloud, or be left out').optional();
 
+// How one cloud spells a logical tag (our extension; the peer's files never carry it): the keys
+// to look for, in order of preference (`cost-center`, `cost_center` on GCP), and the cloud's
+// spelling of each canonical value (`Production` -> `production`). A pattern of its own is
+// needed when the cloud's values have another shape (`cc-1234` labels for `CC-1234` tags).
+const cloudSpellingSchema = z.strictObject({
+  keys: z.array(tagName).min(1, 'must list at least one key, or be left out').optional(),
+  values: z.record(z.string().min(1, 'must not be empty'),
+    z.union([z.string().min(1, 'must not be empty'), z.array(z.string().min(1, 'must not be empty')).min(1)])).optional(),
+  validation_regex: validationRegex.optional(),
+});
+export type CloudSpelling = z.output<typeof cloudSpellingSchema>;
+
+const cloudSpellings = z.strictObject({
+  aws: cloudSpellingSchema.optional(),
+  azure: cloudSpellingSchema.optional(),
+  gcp: cloudSpellingSchema.optional(),
+}).optional();
+
 // Rules are strict so that a typo such as `severty` fails loudly instead of silently leaving a
 // rule at its default severity or scope; the top level stays lenient (`$schema`, comments).
 const requiredTagSchema = z.strictObject({
@@ -48,6 +68,7 @@ const requiredTagSchema = z.strictObject({
   applies_to: appliesTo,
   severity: z.enum(SEVERITIES).default('error'),
   clouds,
+  cloud_spellings: cloudSpellings,
 });
 
 // The peer's optional tags carry name, description and allowed_values; the other fields are our
@@ -60,6 +81,7 @@ const optionalTagSchema = z.strictObject({
   applies_to: appliesTo,
   severity: z.enum(SEVERITIES).default('warning'),
   clouds,
+  cloud_spellings: cloudSpellings,
 });
 
 // Bounds follow the peer (max_value_length <= 512), which also bounds regex work per value.
@@ -88,6 +110,20 @@ export const taggingPolicySchema = z.object({
           ctx.addIssue({ code: 'custom', path: [list, i, 'allowed_values', j], message: `longer than tag_naming_rules.max_value_length (${maxValue})` });
         }
       });
+      for (const cloud of CLOUDS) {
+        const spelling = rule.cloud_spellings?.[cloud];
+        if (!spelling) continue;
+        const at = [list, i, 'cloud_spellings', cloud];
+        if (rule.clouds && !rule.clouds.includes(cloud)) {
+          ctx.addIssue({ code: 'custom', path: at, message: `the rule is limited to clouds ${rule.clouds.join(', ')}, so a ${cloud} spelling would never be used` });
+        }
+        // A value map for a rule without allowed values would silently do nothing.
+        for (const canonical of Object.keys(spelling.values ?? {})) {
+          if (!rule.allowed_values?.includes(canonical)) {
+            ctx.addIssue({ code: 'custom', path: [...at, 'values', canonical], message: 'is not one of the rule\'s allowed_values' });
+          }
+        }
+      }
     });
   }
 });

@@ -18,7 +18,9 @@ export const scopeParams = {
       'organisation\'s active accounts); default: every allowed account'),
   regions: z.array(z.string().max(32)).max(MAX_REGIONS_PER_CALL, `at most ${MAX_REGIONS_PER_CALL} regions per call`).optional()
     .describe(`Region codes, at most ${MAX_REGIONS_PER_CALL}; default: every opted-in region`),
-  cloud_provider: z.enum(['aws', 'azure', 'gcp']).default('aws').describe('Cloud to scan; only aws is scanned today'),
+  cloud_provider: z.enum(['aws', 'azure', 'gcp', 'all']).default('aws')
+    .describe('Cloud to scan: aws, azure, gcp, or all three. A cloud the workers cannot read (no credentials) is named in ' +
+      'data_quality.missing and the others still answer. accounts and regions apply to AWS'),
 };
 
 export const waitParams = {
@@ -31,12 +33,12 @@ export interface ScopeArgs {
   filters?: { region?: string; account_id?: string };
   accounts?: string[];
   regions?: string[];
-  cloud_provider?: 'aws' | 'azure' | 'gcp';
+  cloud_provider?: 'aws' | 'azure' | 'gcp' | 'all';
 }
 
 export function scopeOf(args: ScopeArgs): ScanScope {
   const input: ScopeInput = {
-    clouds: [args.cloud_provider ?? 'aws'],
+    clouds: args.cloud_provider === 'all' ? ['aws', 'azure', 'gcp'] : [args.cloud_provider ?? 'aws'],
     resource_types: args.resource_types,
     ...(args.accounts ? { accounts: args.accounts } : {}),
     ...(args.regions ? { regions: args.regions } : {}),
@@ -44,7 +46,6 @@ export function scopeOf(args: ScopeArgs): ScanScope {
   };
   try {
     const scope = normaliseScope(input);
-    if (!scope.clouds.includes('aws')) throw new ToolError(`cloud_provider "${args.cloud_provider}" is not scanned yet: only aws is`);
     return scope;
   } catch (err) {
     if (err instanceof ScopeError) throw new ToolError(`invalid scope: ${err.message}`);

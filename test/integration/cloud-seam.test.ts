@@ -1,7 +1,7 @@
 // The cloud seam on real Temporal and PostgreSQL, with the inventory scanner (no AWS at all):
 // the cloud-neutral targetScan and shard activity run a non-AWS scanner exactly as they run AWS;
 // evaluateInventory and complianceScan take the seam in new runs (their recorded histories
-// replay the old path, see replay.test.ts); a cloud the worker has no scanner for is reported.
+// replay the old path, see replay.test.ts); clouds that cannot be planned are reported.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,14 +125,18 @@ describe('the cloud seam', () => {
     expect((await markers(workflowId)).join()).toContain(Buffer.from(JSON.stringify(CLOUD_SEAM_PATCH)).toString('base64'));
   });
 
-  it('fails a scan of a cloud this worker has no scanner for, closing its row as failed with the reason', async () => {
-    const { handle, workflowId } = await startComplianceScan(temporal.client, config, { scope: { clouds: ['azure'], resource_types: ['all'] } });
+  it('fails a scan of clouds none of which can be planned, closing its row as failed with each reason', async () => {
+    // This worker has no Azure credential and no GCP scope configured: both clouds are missing.
+    const { handle, workflowId } = await startComplianceScan(temporal.client, config, { scope: { clouds: ['azure', 'gcp'], resource_types: ['all'] } });
     const failure = await handle.result().catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const scanId = (await handle.query(progressQuery)).scanId!;
     const scan = await store.store.getScan(scanId);
     expect(scan?.status).toBe('failed');
-    expect(scan?.dataQuality?.missing).toEqual([expect.objectContaining({ account: 'azure:*', errorType: 'InvalidInput', reason: expect.stringMatching(/cannot scan cloud "azure"/) })]);
-    expect(await activityTypes(workflowId)).toEqual(['resolvePolicyVersion', 'openScan', 'planTargets', 'completeScan']);
+    const missing = scan?.dataQuality?.missing ?? [];
+    expect(missing.map((m) => m.account).sort()).toEqual(['azure:*', 'gcp:*']);
+    // Each says what to set, and none is retried: one planning attempt per cloud.
+    for (const m of missing) expect(m.reason).toMatch(/AZURE_|GCP_|GOOGLE_APPLICATION_CREDENTIALS|scopes/);
+    expect(await activityTypes(workflowId)).toEqual(['resolvePolicyVersion', 'openScan', 'planTargets', 'planTargets', 'completeScan']);
   });
 });

@@ -16,7 +16,7 @@ describe('scope confirmation through the gateway', () => {
 
   beforeAll(async () => {
     stack = await startGatewayStack('gateway-confirm');
-    const config = { ...stack.deps.config, clouds: { aws: { ...stack.deps.config.clouds.aws, accounts: ACCOUNTS, regions: ['us-east-1'] } } };
+    const config = { ...stack.deps.config, clouds: { ...stack.deps.config.clouds, aws: { ...stack.deps.config.clouds.aws, accounts: ACCOUNTS, regions: ['us-east-1'] } } };
     const app = await createHttpGateway({ ...stack.deps, config }, { dbKind: stack.store.db.kind });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
     const close = stack.close;

@@ -134,8 +134,14 @@ describe('scheduled audits', () => {
     const scheduleId = created.structured.schedule_id!;
     const mailsBefore = smtp.messages.length;
     const postsBefore = hook.requests.length;
+    // AWS answers slowly until the second trigger is in, so the first run is surely still running.
+    stack.proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 200 } }]);
     await call({ action: 'trigger', schedule_id: scheduleId });
-    await call({ action: 'trigger', schedule_id: scheduleId }); // while the first runs: skipped
+    // Once the first run has started (not before: two triggers in one go may be taken as one), a
+    // second trigger while it runs is skipped.
+    await waitUntil(async () => ((await describeAuditSchedule(client, scheduleId)).running.length === 1 ? true : undefined), 60_000, 'the first run started');
+    await call({ action: 'trigger', schedule_id: scheduleId });
+    stack.proxy.setRules([]);
 
     const done = await waitUntil(async () => {
       const d = await describeAuditSchedule(client, scheduleId);

@@ -59,7 +59,7 @@ describe('summarise', () => {
     expect(summary).toMatchObject({ total: 4, compliant: 2, nonCompliant: 2, score: 0.5, findings: 5 });
     expect(summary.bySeverity).toEqual({ error: 4, warning: 1 });
     expect(summary.byKind).toEqual({
-      missing_required_tag: 3, invalid_value: 1, invalid_format: 0, empty_value: 0, wrong_key_case: 0, key_case_mismatch: 1,
+      missing_required_tag: 3, invalid_value: 1, invalid_format: 0, gcp_label_rule: 0, empty_value: 0, wrong_key_case: 0, key_case_mismatch: 1,
     });
     expect(Object.entries(summary.byTag)).toEqual([['Owner', 3], ['Environment', 2]]);
   });
