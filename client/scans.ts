@@ -140,7 +140,11 @@ export async function runningForcedScan(client: Client, scope: ScanScope, storeS
   const forced = storeSnapshot ? /-snapshot-r\d{6}$/ : /Z-r\d{6}$/;
   const query = `WorkflowType = '${COMPLIANCE_SCAN_TYPE}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix}'`;
   for await (const run of client.workflow.list({ query, pageSize: 20 })) {
-    if (forced.test(run.workflowId)) return run.workflowId;
+    if (!forced.test(run.workflowId)) continue;
+    // Visibility lags: a run that has just closed (a cancelled scan) can still be listed as
+    // running, and joining it would answer with its old result. The run itself says for sure.
+    const described = await client.workflow.getHandle(run.workflowId).describe().catch(() => undefined);
+    if (described?.status.name === 'RUNNING') return run.workflowId;
   }
   return undefined;
 }

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../worker/temporal-cli.js';
 import { expectedTotals, SEEDED_TYPES } from '../support/aws-seed.js';
@@ -138,6 +139,17 @@ describe('two gateway replicas, 2026-07-28', () => {
     expect((cancelled.structuredContent as { cancelled: boolean }).cancelled).toBe(true);
     const ended = await onA.callTool({ name: 'get_scan_status', arguments: { scan_id: scanId, wait_seconds: 60 } }, { timeout: 90_000 });
     expect((ended.structuredContent as unknown as ScanOutput).status).toBe('cancelled');
+    // The scan row says cancelled a moment before its workflow closes; a forced call of the same
+    // scope in that moment would join it. The next test starts one: let this run close first.
+    const temporal = new TemporalClient({ connection: await Connection.connect({ address: stack.temporalServer.address }) });
+    try {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+        if ((await temporal.workflow.getHandle(scanId).describe()).status.name !== 'RUNNING') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await temporal.connection.close();
+    }
   }, 180_000);
 
   it('creates a tasks-extension task on one replica; the other polls, reads and cancels', async () => {
@@ -153,6 +165,9 @@ describe('two gateway replicas, 2026-07-28', () => {
     expect(undeclared.error?.code).toBe(-32021);
     expect(undeclared.error?.data).toEqual({ requiredCapabilities: { extensions: { [TASKS]: {} } } });
 
+    // Forced runs of one scope started in the same second share a workflow id (so concurrent forced
+    // requests join): start this one in a second of its own, apart from the previous test's run.
+    await new Promise((r) => setTimeout(r, 1100));
     stack.proxy.setRules([{ name: 'slow', fault: { kind: 'delay', ms: 300 } }]);
     const created = await modern(a.url, 'tools/call', { name: 'check_tag_compliance', arguments: { ...fullScope(), force_refresh: true, limit: 4 } });
     expect(created.result, JSON.stringify(created)).toMatchObject({ resultType: 'task', status: 'working', ttlMs: null });
