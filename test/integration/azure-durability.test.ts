@@ -1,8 +1,7 @@
-// An Azure shard survives its worker: the worker (its own process, test/support/azure-worker-child.ts)
-// is SIGKILLed while the shard waits on a page; the retried attempt on a new worker resumes from
+// An Azure shard survives its worker: the worker (the real `worker` command, configured for Azure by
+// its AZURE_* variables) is SIGKILLed while the shard waits on a page; the retried attempt on a new worker resumes from
 // the nextLink heartbeated after the last written page, not from the first page, and the stored
 // totals equal the seeded inventory.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,11 +14,11 @@ import { configSchema, type Config } from '../../config/index.js';
 import { createLogger } from '../../config/logger.js';
 import { accountWorkflowId, targetKey } from '../../core/account-workflow-id.js';
 import type { DevServer } from '../../worker/dev-server.js';
-import { REPO_ROOT } from '../../worker/temporal-cli.js';
 import { progressQuery } from '../../workflows/contract.js';
 import { createTestDatabase } from '../support/databases.js';
 import { aSubscription, startAzureFake, type AzureFake } from '../support/azure-fake.js';
 import { startTestTemporal } from '../support/temporal.js';
+import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
 
 const POLICY = {
   version: 'azure-durable-1',
@@ -38,25 +37,6 @@ async function waitUntil(ready: () => Promise<boolean> | boolean, timeoutMs: num
   }
 }
 
-function spawnAzureWorker(env: Record<string, string>): { child: ChildProcess; output(): string; kill(signal: NodeJS.Signals): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test', 'support', 'azure-worker-child.ts')], {
-    cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-20_000); };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    child, output: () => output,
-    async kill(signal) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 describe('an Azure shard after its worker is killed', () => {
   let temporalServer: DevServer;
@@ -67,7 +47,7 @@ describe('an Azure shard after its worker is killed', () => {
   let config: Config;
   let dir: string;
   let env: Record<string, string>;
-  let worker: ReturnType<typeof spawnAzureWorker> | undefined;
+  let worker: WorkerProcess | undefined;
   const seeded = [aSubscription(SUB, 1, 1450, (i): Record<string, string> => (i % 5 === 0 ? { Owner: 'x' } : {}))];
 
   beforeAll(async () => {
@@ -84,7 +64,7 @@ describe('an Azure shard after its worker is killed', () => {
     config = configSchema.parse({ temporal: { address: temporalServer.address, taskQueue: env.TEMPORAL_TASK_QUEUE }, database: { url: database.url }, policy: { path: policyPath }, logLevel: 'silent' });
     store = await openStore(config, createLogger('silent'));
     client = new Client({ connection: await Connection.connect({ address: temporalServer.address }) });
-    worker = spawnAzureWorker(env);
+    worker = spawnWorker(env);
   }, 180_000);
 
   afterAll(async () => {
@@ -128,7 +108,7 @@ describe('an Azure shard after its worker is killed', () => {
     await worker!.kill('SIGKILL');
     const killedAt = fake.requests.length;
     hold.release();
-    worker = spawnAzureWorker(env);
+    worker = spawnWorker(env);
     const result = await handle.result();
 
     const retried = fake.requests.slice(killedAt).filter((r) => r.path === resourcesPath).map((r) => r.query.$skiptoken);
