@@ -1,5 +1,6 @@
-// The call guard's counters in the database (migration 0004): admit a call against the principal's
-// budget and the identical-call window atomically, and sweep counts that no window needs any more.
+// The call guard's counters in the database (migrations 0004, 0009): admit calls against their
+// principal's budget and identical-call window atomically, one call or a batch per round trip, and
+// sweep counts that no window needs any more.
 import type { Db } from './db.js';
 
 export interface CallGuardAdmission {
@@ -27,6 +28,18 @@ interface VerdictRow {
   frees_at_ms: number | null;
 }
 
+function verdictOf(row: VerdictRow): CallGuardVerdict {
+  if (row.verdict === 'admitted') return { verdict: 'admitted', calls: row.calls };
+  if (row.verdict === 'budget' || row.verdict === 'loop') {
+    return { verdict: row.verdict, calls: row.calls, freesAtMs: Number(row.frees_at_ms) };
+  }
+  throw new Error(`the call guard returned an unknown verdict ${JSON.stringify(row.verdict)}`);
+}
+
+const ADMIT_BATCH_SQL = `select verdict, calls, frees_at_ms
+  from call_guard_admit_batch($1, $2::text[], $3::text[], $4::integer[], $5::bigint[], $6::integer[], $7::bigint[]) with ordinality
+  order by ordinality`;
+
 export function createCallGuardQueries(db: Db) {
   return {
     /** Counts the call when both windows have room; otherwise says which is full. Atomic per principal. */
@@ -36,11 +49,24 @@ export function createCallGuardQueries(db: Db) {
         Math.trunc(a.loopExpiresAt),
       ]);
       if (!row) throw new Error('call_guard_admit returned no row');
-      if (row.verdict === 'admitted') return { verdict: 'admitted', calls: row.calls };
-      if (row.verdict === 'budget' || row.verdict === 'loop') {
-        return { verdict: row.verdict, calls: row.calls, freesAtMs: Number(row.frees_at_ms) };
-      }
-      throw new Error(`call_guard_admit returned an unknown verdict ${JSON.stringify(row.verdict)}`);
+      return verdictOf(row);
+    },
+
+    /**
+     * Admits a batch in one round trip: the verdicts, in order, are those of admitting the calls
+     * one after another, each seeing the ones before it. Every window is judged at the batch's
+     * newest `now` (the calls waited for it in a queue). Atomic per principal across replicas.
+     */
+    async admitGuardedCalls(batch: readonly CallGuardAdmission[]): Promise<CallGuardVerdict[]> {
+      if (batch.length === 0) return [];
+      const rows = await db.query<VerdictRow>(ADMIT_BATCH_SQL, [
+        Math.trunc(Math.max(...batch.map((a) => a.now))),
+        batch.map((a) => a.principalDigest), batch.map((a) => a.callDigest),
+        batch.map((a) => a.budget), batch.map((a) => Math.trunc(a.budgetExpiresAt)),
+        batch.map((a) => a.maxIdenticalCalls), batch.map((a) => Math.trunc(a.loopExpiresAt)),
+      ]);
+      if (rows.length !== batch.length) throw new Error(`call_guard_admit_batch returned ${rows.length} verdicts for ${batch.length} calls`);
+      return rows.map(verdictOf);
     },
 
     /**

@@ -29,10 +29,13 @@ export interface SharedGuardOptions {
   sweepEveryMs?: number;
 }
 
+const MAX_REMEMBERED_PRINCIPALS = 10_000;
+
 export class SharedGuard {
   private readonly now: () => number;
   private nextSweep: number;
   private storeFailures = 0;
+  private readonly digests = new Map<string, string>();
 
   constructor(private readonly counters: GuardCounters, private readonly limits: SharedGuardLimits,
     private readonly opts: SharedGuardOptions = {}) {
@@ -56,7 +59,7 @@ export class SharedGuard {
     let verdict: CallGuardVerdict;
     try {
       verdict = await this.counters.admit({
-        principalDigest: principalDigest(key),
+        principalDigest: this.principalDigestOf(key),
         callDigest: callDigest(key, tool, input),
         now,
         budget: this.limits.principalCallBudget,
@@ -82,6 +85,17 @@ export class SharedGuard {
 
   close(): Promise<void> {
     return this.counters.close();
+  }
+
+  /** The principal's digest, remembered: a principal makes many calls, each would hash it again. */
+  private principalDigestOf(key: GuardKey): string {
+    let digest = this.digests.get(key.principal);
+    if (digest === undefined) {
+      if (this.digests.size >= MAX_REMEMBERED_PRINCIPALS) this.digests.clear();
+      digest = principalDigest(key);
+      this.digests.set(key.principal, digest);
+    }
+    return digest;
   }
 
   private maybeSweep(now: number): void {

@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '../../config/logger.js';
 import type { ApiKeyVerifier, AuthResult } from '../auth.js';
@@ -20,6 +20,7 @@ import type { CallerIdentity } from '../guard/principal.js';
 import { redactSecrets } from '../redact.js';
 import { createMcpServer, type CallGuard, type SessionInfo } from '../server.js';
 import { HttpError, REFUSAL_STATUSES, RPC, rpcError } from './errors.js';
+import { isUnsupportedVersionError, withEverySupportedVersion } from './protocol-versions.js';
 import type { Refusal } from './refusal-audit.js';
 import type { Session, SessionRegistry } from './sessions.js';
 
@@ -42,9 +43,15 @@ export const UNKNOWN_SESSION =
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** What the SDK reported about the 2026 request being served (its onerror runs before it answers). */
+interface RefusalSlot {
+  reason?: string;
+  unsupportedVersion?: boolean;
+}
+
 export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): void {
   const { deps, log, verifier, authOf, sessions } = opts;
-  const refusalReasons = new AsyncLocalStorage<{ reason?: string }>();
+  const refusalReasons = new AsyncLocalStorage<RefusalSlot>();
   // The 2026-07-28 entry. Who is calling reaches the factory as the request's AuthInfo.
   const modern = createMcpHandler(({ authInfo }) => {
     const who = (authInfo?.extra ?? {}) as { actor?: string; caller?: CallerIdentity };
@@ -57,10 +64,17 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
       // The SDK reports a refusal here before it answers: keep its reason for the audit row.
       const slot = refusalReasons.getStore();
       if (slot && slot.reason === undefined) slot.reason = err.message;
+      if (slot && isUnsupportedVersionError(err)) slot.unsupportedVersion = true;
       log.debug({ err }, 'mcp request refused or failed (2026-07-28)');
     },
   });
-  const serveModern = toNodeHandler(modern, { onerror: (err) => log.error({ err }, 'MCP transport failed (2026-07-28)') });
+  // An unsupported version is answered with every version served here, 2025-era ones included.
+  const serveModern = toNodeHandler({
+    fetch: async (request, options) => {
+      const response = await modern.fetch(request, options);
+      return refusalReasons.getStore()?.unsupportedVersion ? withEverySupportedVersion(response) : response;
+    },
+  }, { onerror: (err) => log.error({ err }, 'MCP transport failed (2026-07-28)') });
   app.addHook('onClose', async () => { await modern.close(); });
 
   const actorOf = (req: FastifyRequest): string | undefined => {
@@ -103,7 +117,7 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
         // Thrown, not sent: the error handler answers and audits every refusal alike.
         if (sessionId) throw new HttpError(404, RPC.serverError, UNKNOWN_SESSION);
         if (req.method === 'POST' && !isInitializeRequest(req.body)
-          && !(await isLegacyRequest(await toWebRequest(req.raw, req.body), req.body, { maxRequestBodySize: opts.bodyLimit }))) {
+          && !(await isLegacyRequest(eraProbe(req), req.body, { maxRequestBodySize: opts.bodyLimit }))) {
           await serveStateless(req, reply, actor);
           return;
         }
@@ -125,7 +139,7 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
       token: '', clientId: actor ?? `ip:${req.ip}`, scopes: [], extra: { caller: { ...caller }, ...(actor ? { actor } : {}) },
     };
     const res = writeRaw(reply);
-    const slot: { reason?: string } = {};
+    const slot: RefusalSlot = {};
     await refusalReasons.run(slot, () => serveModern(Object.assign(req.raw, { auth }), res, req.body));
     if (REFUSAL_STATUSES.has(res.statusCode)) {
       const reason = redactSecrets(slot.reason ?? `refused by the MCP 2026-07-28 entry (HTTP ${res.statusCode})`).slice(0, 500);
@@ -194,6 +208,23 @@ function checkTaskRouting(req: FastifyRequest): void {
   if (header !== body.params?.taskId) {
     throw new HttpError(400, RPC.headerMismatch, `Bad Request: the Mcp-Name header must be the taskId of ${body.method} (header mismatch)`);
   }
+}
+
+/**
+ * The request as isLegacyRequest needs it: given the parsed body, the SDK classifies from the body,
+ * the method and the MCP headers (MCP-Protocol-Version, Mcp-Method, Mcp-Name), and reads nothing
+ * else. So the probe carries the Mcp-* headers and Content-Type but no copy of the body, which
+ * toWebRequest would serialise again (the 2026 entry then builds its own Request). Without a parsed
+ * body the SDK reads the probe's empty body: a claim-less, 2025-era request, as before.
+ */
+function eraProbe(req: FastifyRequest): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || !(name.startsWith('mcp-') || name === 'content-type')) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, value);
+  }
+  return new Request(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: req.method, headers });
 }
 
 /** Takes over the raw response, carrying over what the hooks set (CORS, rate-limit headers). */

@@ -139,14 +139,18 @@ describe('gateway protocol eras (HTTP)', () => {
     expect(messageOf(reply.body).error).toMatchObject({ code: -32020, message: expect.stringMatching(/Mcp-Name header must be the taskId/) });
   });
 
-  it('answers an unsupported protocol version with -32022 and the supported list', async () => {
+  it('answers an unsupported protocol version with -32022 and every version it serves', async () => {
     const { body, headers } = modernRequest('tools/list', {}, { 'mcp-protocol-version': '2099-01-01' });
     const patched = body.replace(`"io.modelcontextprotocol/protocolVersion":"${MODERN}"`, '"io.modelcontextprotocol/protocolVersion":"2099-01-01"');
     const reply = await raw(`${url}/mcp`, { method: 'POST', headers, body: patched });
     expect(reply.status).toBe(400);
     const { error } = messageOf(reply.body);
     expect(error?.code).toBe(-32022);
-    // The SDK's strict 2026 entry names the revisions it serves per request; 2025-era clients open with initialize.
-    expect((error?.data as { supported: string[] }).supported).toEqual([MODERN]);
+    // The 2026 revision first, then the 2025 protocol this endpoint also serves (a client opens it with initialize).
+    const { supported, requested } = error?.data as { supported: string[]; requested: string };
+    expect(supported[0]).toBe(MODERN);
+    expect(supported).toContain(LEGACY);
+    expect(new Set(supported).size).toBe(supported.length);
+    expect(requested).toBe('2099-01-01');
   });
 });
