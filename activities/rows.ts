@@ -16,5 +16,6 @@ export function toRow(resource: Resource, compliant: boolean, findings: unknown[
     compliant,
     violations: findings,
     monthlyCost: resource.monthlyCost ?? null,
+    context: resource.context ?? null,
   };
 }

@@ -4,10 +4,14 @@
 // (SDK + engine in process, no Temporal, no database) and by the product (Temporal + PostgreSQL
 // + worker process). Prints both times, their ratio (target <= 1.3x) and the worker's peak RSS
 // (target <= 300 MB, flat in N; `--rss-sweep` runs N = 100k..1M). Prints figures only.
+// The Azure and GCP variants scan --cloud-n resources (default: --n) over --cloud-targets
+// subscriptions / projects served by the test fakes (real ARM and Cloud Asset SDK clients in the
+// real worker), and a table prints their full scans beside AWS's.
 //
 //   npm run bench:scan -- [--n 200000] [--accounts 10] [--regions 4]
 //                         [--parallel-accounts 5] [--concurrent-regions 5] [--rss-sweep]
-// --rss-sweep ignores --n: it runs the full scan alone at each N of SWEEP.
+//                         [--clouds aws,azure,gcp] [--cloud-n N] [--cloud-targets 4]
+// --rss-sweep ignores --n and --clouds: it runs the AWS full scan alone at each N of SWEEP.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,8 +19,10 @@ import { parseArgs } from 'node:util';
 import { runBareLoop, type Concurrency } from './scan/bare-loop.js';
 import { runBareLoopProcess } from './scan/bare-loop-process.js';
 import { formatCpu, meterCpu } from './scan/cpu.js';
+import { startCloudFakeProcess, type FakeCloud } from './scan/cloud-fake-process.js';
+import { azureExpectedCompliant, gcpExpectedCompliant, type CloudShape } from './scan/cloud-inventory.js';
 import { startEndpointProcess } from './scan/endpoint-process.js';
-import { classifyServers, runFullScan, WORKER_CODE, WORKER_NODE_OPTIONS, type FullScanResult } from './scan/full-scan.js';
+import { classifyServers, runCloudScan, runFullScan, WORKER_CODE, WORKER_NODE_OPTIONS, type FullScanResult } from './scan/full-scan.js';
 import { Inventory, type InventoryShape } from './scan/inventory.js';
 import { closeAllOnSignal, Teardown } from './scan/teardown.js';
 import { REPO_ROOT } from '../worker/temporal-cli.js';
@@ -34,6 +40,10 @@ const { values: args } = parseArgs({
     'parallel-accounts': { type: 'string', default: '5' },
     'concurrent-regions': { type: 'string', default: '5' },
     'rss-sweep': { type: 'boolean', default: false },
+    clouds: { type: 'string', default: 'aws,azure,gcp' },
+    // Unset: --n, so every cloud's figures are for the same N.
+    'cloud-n': { type: 'string' },
+    'cloud-targets': { type: 'string', default: '4' },
   },
 });
 const int = (name: keyof typeof args) => {
@@ -43,6 +53,10 @@ const int = (name: keyof typeof args) => {
 };
 const shape: InventoryShape = { n: int('n'), accounts: int('accounts'), regions: int('regions') };
 const limits: Concurrency = { parallelAccounts: int('parallel-accounts'), concurrentRegions: int('concurrent-regions') };
+const cloudShape: CloudShape = { n: args['cloud-n'] === undefined ? shape.n : int('cloud-n'), targets: int('cloud-targets') };
+const CLOUDS = ['aws', 'azure', 'gcp'] as const;
+const clouds = args.clouds!.split(',').map((c) => c.trim());
+for (const c of clouds) if (!(CLOUDS as readonly string[]).includes(c)) throw new Error(`--clouds takes aws, azure and gcp, got ${JSON.stringify(c)}`);
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mib = (kib: number | undefined) => (kib === undefined ? 'n/a' : `${(kib / 1024).toFixed(0)} MiB`);
@@ -66,18 +80,18 @@ function printRows(rows: [string, string][]): void {
 }
 
 /** Correctness, not speed: a scan that lost or misjudged resources would make the times meaningless. */
-function checkScan(label: string, inventory: Inventory, total: number, compliant: number, expectedCompliant: number): string[] {
+function checkScan(label: string, inventory: { shape: { n: number } }, total: number, compliant: number, expectedCompliant: number): string[] {
   const problems: string[] = [];
   if (total !== inventory.shape.n) problems.push(`${label}: ${fmt(total)} resources, expected ${fmt(inventory.shape.n)}`);
   if (compliant !== expectedCompliant) problems.push(`${label}: ${fmt(compliant)} compliant, expected ${fmt(expectedCompliant)}`);
   return problems;
 }
 
-function scanProblems(full: FullScanResult, inventory: Inventory, expectedCompliant: number): string[] {
+function scanProblems(full: FullScanResult, inventory: { shape: { n: number } }, expectedCompliant: number, label = 'full scan'): string[] {
   const { result } = full;
-  const problems = checkScan('full scan', inventory, result.totals.total, result.totals.compliant, expectedCompliant);
+  const problems = checkScan(label, inventory, result.totals.total, result.totals.compliant, expectedCompliant);
   if (result.status !== 'completed' || result.dataQuality.status !== 'complete') {
-    problems.push(`full scan: status ${result.status}, data ${result.dataQuality.status}; missing: ` +
+    problems.push(`${label}: status ${result.status}, data ${result.dataQuality.status}; missing: ` +
       JSON.stringify(result.dataQuality.missing.slice(0, 5)));
   }
   return problems;
@@ -94,7 +108,15 @@ async function withEndpoint<T>(inventory: Inventory, fn: (endpoint: { url: strin
   }
 }
 
-async function compare(): Promise<string[]> {
+/** One row of the by-cloud table: a cloud's full scan, or why it failed. */
+interface CloudRun {
+  cloud: string;
+  n: number;
+  targets: string;
+  full: FullScanResult | Error;
+}
+
+async function compare(runs: CloudRun[]): Promise<string[]> {
   const inventory = new Inventory(shape);
   const expectedCompliant = inventory.expectedCompliant();
   const perShard = shape.n / (shape.accounts * shape.regions);
@@ -112,6 +134,7 @@ async function compare(): Promise<string[]> {
     // A failing scan still leaves the bare loop's figures worth printing.
     const full = await runFullScan(endpoint, inventory, limits).catch((err: unknown) => err as Error);
     const failed = full instanceof Error ? `FAILED (${full.message.split('\n')[0]})` : undefined;
+    runs.push({ cloud: 'aws', n: shape.n, targets: `${shape.accounts} accounts x ${shape.regions} regions`, full });
     printRows([
       ['N resources', `${fmt(shape.n)} (${shape.accounts} accounts x ${shape.regions} regions, ~${fmt(perShard)} each)`],
       ['bare loop', `${bare.seconds.toFixed(2)} s  ${perSecond(bare.resources, bare.seconds)}  (${fmt(bare.pages)} pages)`],
@@ -145,6 +168,51 @@ async function compare(): Promise<string[]> {
   });
 }
 
+/** The Azure or GCP variant: the fake in its own process, scanned by the real worker. */
+async function cloudVariant(cloud: FakeCloud, runs: CloudRun[]): Promise<string[]> {
+  const teardown = new Teardown();
+  const label = `${cloud} full scan`;
+  try {
+    console.error(`${label}: ${fmt(cloudShape.n)} resources from the ${cloud} fake (Temporal + PostgreSQL + worker process) ...`);
+    const expected = cloud === 'azure' ? azureExpectedCompliant(cloudShape) : gcpExpectedCompliant(cloudShape);
+    const fake = await startCloudFakeProcess({ cloud, shape: cloudShape });
+    teardown.defer(`${cloud} fake`, fake.stop);
+    const full = await runCloudScan(cloud, fake, cloudShape.n, limits).catch((err: unknown) => err as Error);
+    runs.push({ cloud, n: cloudShape.n, targets: `${cloudShape.targets} ${cloud === 'azure' ? 'subscriptions' : 'projects'}`, full });
+    if (full instanceof Error) return [`${label}: ${full.stack ?? full.message}`];
+    return scanProblems(full, { shape: cloudShape }, expected, label);
+  } finally {
+    await teardown.close();
+  }
+}
+
+/** Whether the scanner counted its calls (the GCP scanner does not). */
+const counted = (calls: CloudCalls | null): boolean => calls !== null && totalCalls(calls) > 0;
+
+/** The full scans of every cloud run, side by side. */
+function printByCloud(runs: CloudRun[]): void {
+  const rows: string[][] = [['cloud', 'N', 'targets', 'full scan s', 'resources/s', 'calls / 1k', 'peak RSS', 'idle RSS', 'worker CPU s']];
+  for (const { cloud, n, targets, full } of runs) {
+    if (full instanceof Error) {
+      rows.push([cloud, fmt(n), targets, 'FAILED', '', '', '', '', '']);
+      continue;
+    }
+    const total = full.result.totals.total;
+    rows.push([cloud, fmt(n), targets, full.seconds.toFixed(2), fmt(total / full.seconds),
+      String(counted(full.cloudCalls) ? callsPerThousand(full.cloudCalls!, total) ?? 'n/a' : 'n/a'),
+      mib(full.peakKiB), mib(full.idleKiB), (full.cpu.worker ?? 0).toFixed(2)]);
+  }
+  console.log();
+  console.log('full scan by cloud (same worker, flags and policy; each cloud on its own Temporal, PostgreSQL and worker):');
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const row of rows) console.log(row.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  for (const { cloud, full } of runs) {
+    if (!(full instanceof Error) && cloud !== 'aws') {
+      console.log(`${cloud} cloud calls: ${counted(full.cloudCalls) ? formatCalls(full.cloudCalls, full.result.totals.total) : 'not counted by the scanner'}`);
+    }
+  }
+}
+
 async function rssSweep(): Promise<string[]> {
   const rows: string[][] = [['N', 'full scan s', 'resources/s', 'peak RSS', 'VmHWM', 'idle RSS']];
   const problems: string[] = [];
@@ -172,6 +240,14 @@ if (process.env.FINOPS_FROM_SOURCE !== '1') {
   console.error('building dist/ for the worker (npm run build) ...');
   execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
-const problems = args['rss-sweep'] ? await rssSweep() : await compare();
+async function byCloud(): Promise<string[]> {
+  const runs: CloudRun[] = [];
+  const problems = clouds.includes('aws') ? await compare(runs) : [];
+  for (const cloud of ['azure', 'gcp'] as const) if (clouds.includes(cloud)) problems.push(...await cloudVariant(cloud, runs));
+  printByCloud(runs);
+  return problems;
+}
+
+const problems = args['rss-sweep'] ? await rssSweep() : await byCloud();
 for (const problem of problems) console.error(`CHECK FAILED ${problem}`);
 if (problems.length > 0) process.exitCode = 1;

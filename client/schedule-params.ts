@@ -30,7 +30,7 @@ export const scheduleParamsSchema = z.object({
   resource_types: z.array(safeText(100)).min(1).max(200).default(['all']),
   accounts: z.array(safeText(12)).max(MAX_ACCOUNTS_PER_CALL).optional(),
   regions: z.array(safeText(30)).max(MAX_REGIONS_PER_CALL).optional(),
-  cloud_provider: z.enum(['aws', 'azure', 'gcp']).default('aws'),
+  cloud_provider: z.enum(['aws', 'azure', 'gcp', 'all']).default('aws'),
   recipients: z.array(safeText(254).pipe(z.string().email('must be an email address'))).max(20, 'at most 20 recipients').optional(),
   /** The peer's parameter: which configured channels this schedule notifies on. */
   notification_format: z.enum(['email', 'webhook', 'both']).default('both'),
@@ -102,7 +102,7 @@ export function resolveSchedule(input: ScheduleParamsInput): ResolvedSchedule {
   let scope: ScanScope;
   try {
     scope = normaliseScope({
-      clouds: [params.cloud_provider], resource_types: params.resource_types,
+      clouds: params.cloud_provider === 'all' ? ['aws', 'azure', 'gcp'] : [params.cloud_provider], resource_types: params.resource_types,
       ...(params.accounts ? { accounts: params.accounts } : {}), ...(params.regions ? { regions: params.regions } : {}),
     });
   } catch (err) {

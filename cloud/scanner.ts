@@ -60,7 +60,15 @@ export interface CloudScanner {
    * Tags read now for resource ids of this cloud; ids it cannot read map to an error. Cloud ids
    * (ARNs, Azure ids, GCP names) say where they live; `target` is for ids that do not (an inventory's).
    */
-  readTags(ids: string[], target?: string): Promise<Map<string, { tags: Record<string, string> } | { error: string }>>;
+  readTags(ids: string[], target?: string): Promise<Map<string, LiveTags | { error: string }>>;
+}
+
+/** Tags read now; `type`, `region` and `account` when the read learnt them (GCP's search does), else the id says. */
+export interface LiveTags {
+  tags: Record<string, string>;
+  type?: string;
+  region?: string;
+  account?: string;
 }
 
 /** The scanners a worker has, by cloud id. */

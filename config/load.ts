@@ -32,6 +32,7 @@ export const ENV_KEYS: Record<string, string> = {
   MAX_SESSIONS_PER_PRINCIPAL: 'http.maxSessionsPerPrincipal',
   MAX_SESSIONS: 'http.maxSessions',
   LOG_LEVEL: 'logLevel',
+  EXPORTS_DIRECTORY: 'exports.directory',
   CROSS_ACCOUNT_ROLE_NAME: 'clouds.aws.crossAccountRoleName',
   CROSS_ACCOUNT_EXTERNAL_ID: 'clouds.aws.externalId',
   AWS_MANAGEMENT_ACCOUNT_ID: 'clouds.aws.managementAccountId',
@@ -42,6 +43,10 @@ export const ENV_KEYS: Record<string, string> = {
   MAX_CONCURRENT_REGIONS: 'clouds.aws.maxConcurrentShards', // old name; MAX_CONCURRENT_SHARDS wins when both are set
   MAX_CONCURRENT_SHARDS: 'clouds.aws.maxConcurrentShards',
   AWS_ENDPOINT_URL: 'clouds.aws.endpoint',
+  COST_EXPLORER_ACCOUNT_ID: 'clouds.aws.costExplorer.accountId',
+  COST_EXPLORER_ENDPOINT_URL: 'clouds.aws.costExplorer.endpoint',
+  COST_CACHE_TTL_SECONDS: 'clouds.aws.costExplorer.cacheTtlSeconds',
+  COST_EXPLORER_RESOURCE_LEVEL: 'clouds.aws.costExplorer.resourceLevel',
   AZURE_SUBSCRIPTIONS: 'clouds.azure.subscriptions', // comma-separated
   AZURE_TENANT_ID: 'clouds.azure.tenantId',
   AZURE_CLIENT_ID: 'clouds.azure.clientId',

@@ -46,6 +46,17 @@ const awsSchema = z.preprocess(awsAliases, z.object({
   sdkMaxAttempts: z.coerce.number().int().min(1).max(10).default(3),
   /** Heartbeat timeout of a shard activity: how long a dead worker's shard waits before a retry elsewhere. */
   shardHeartbeatSeconds: z.coerce.number().int().min(3).max(600).default(20),
+  /** Cost Explorer (get_cost_attribution_gap and the cost figures of the other tools). */
+  costExplorer: z.object({
+    /** The management (payer) account whose Cost Explorer sees every linked account; unset: the default credentials' account. */
+    accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+    /** Endpoint override for Cost Explorer only (tests); else `endpoint`. */
+    endpoint: z.string().url().optional(),
+    /** Cost Explorer answers are reused this long (each request is billed $0.01; CE refreshes a few times a day). */
+    cacheTtlSeconds: z.coerce.number().int().min(0).max(7 * 86_400).default(6 * 3600),
+    /** Ask GetCostAndUsageWithResources for EC2 and RDS (needs the resource-level data opt-in). */
+    resourceLevel: flag.default(true),
+  }).prefault({}),
 })).prefault({});
 
 /** Azure: one entry of `clouds`. No credential configured: the Azure part of a scan fails, naming what to set. */
@@ -230,6 +241,12 @@ export const configSchema = z.preprocess(legacyCloudKeys, z.object({
       webhookUrl: z.string().url().optional(),
       webhookSecret: z.string().min(16).optional(),
     }).prefault({}),
+  }).prefault({}),
+  /** export_violations_csv: larger exports are written here (file names are generated, never taken from callers). */
+  exports: z.object({
+    directory: z.string().min(1).default('./exports'),
+    /** Exports of at most this many rows come back inline instead of as a file. */
+    inlineMaxRows: z.coerce.number().int().min(0).max(10_000).default(500),
   }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }));

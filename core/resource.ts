@@ -2,6 +2,13 @@
 
 export type Cloud = 'aws' | 'azure' | 'gcp';
 
+/** Where a resource sits in the network, as its list API reports it; what tag suggestions learn from. */
+export interface ResourceContext {
+  vpc?: string;
+  subnet?: string;
+  securityGroups?: string[];
+}
+
 export interface Resource {
   cloud: Cloud;
   /** AWS account id, Azure subscription id or GCP project id. */
@@ -20,4 +27,6 @@ export interface Resource {
   created?: string;
   /** Estimated monthly cost in USD, when known. */
   monthlyCost?: number;
+  /** VPC, subnet and security groups, when the lister sees them. */
+  context?: ResourceContext;
 }

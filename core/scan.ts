@@ -1,7 +1,7 @@
 // The scan's concepts, defined once: trigger, totals, failure, data quality, progress and the
 // resource row. Workflows, activities, the store's jsonb columns and the clients all use these.
 import type { CloudCalls } from './cloud-calls.js';
-import type { Cloud } from './resource.js';
+import type { Cloud, ResourceContext } from './resource.js';
 import type { ScanScope } from './scope.js';
 
 export type ScanTrigger = 'adhoc' | 'scheduled';
@@ -30,10 +30,12 @@ export interface ScanTotals {
   /** Absent only on rows stored before scans broke totals down by account and region. */
   byAccount?: Record<string, Breakdown>;
   byRegion?: Record<string, Breakdown>;
+  /** By cloud (`aws`, `azure`, `gcp`); absent on rows stored before scans covered several clouds. */
+  byCloud?: Record<string, Breakdown>;
 }
 
 /** The totals as counted from the rows, before the score is derived from them. */
-export type ScanCounts = Omit<ScanTotals, 'score'> & Required<Pick<ScanTotals, 'byAccount' | 'byRegion'>>;
+export type ScanCounts = Omit<ScanTotals, 'score'> & Required<Pick<ScanTotals, 'byAccount' | 'byRegion' | 'byCloud'>>;
 
 /** A target the scan could not read (an account, a shard, an inventory file), and why. */
 export interface ScanFailure {
@@ -118,4 +120,6 @@ export interface ScanResourceRow {
   compliant: boolean;
   violations: unknown[];
   monthlyCost?: number | null;
+  /** VPC, subnet and security groups where the lister saw them; absent on rows from before 0008. */
+  context?: ResourceContext | null;
 }

@@ -8,6 +8,7 @@ import { parseArn } from '../core/aws/arn.js';
 import type { ScanScope } from '../core/scope.js';
 import type { ToolContext } from './context.js';
 import { ToolError } from './errors.js';
+import { assertCloudTargetsConfigured } from './scans/params.js';
 
 /** The organisation changes rarely; a new account becomes reachable after at most this long. */
 export const ALLOWED_ACCOUNTS_TTL_MS = 5 * 60_000;
@@ -58,6 +59,7 @@ export async function assertScopeAllowed(ctx: Pick<ToolContext, 'config' | 'aws'
     throw new ToolError(`at most ${maxRegionsPerCall} regions per call (MAX_REGIONS_PER_CALL), got ${scope.regions!.length}: ` +
       'name fewer, or none to scan every opted-in region');
   }
+  assertCloudTargetsConfigured(ctx.config.clouds, scope);
   await assertAccountsAllowed(ctx, scope.accounts ?? []);
 }
 

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import type { ClientCapabilities, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { AwsClients } from '../cloud/aws/clients.js';
+import type { CloudScanner } from '../cloud/scanner.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/index.js';
@@ -15,6 +16,8 @@ export interface GatewayDeps {
   logger: Logger;
   /** Live AWS reads from the gateway (validate_resource_tags), from awsClientsFrom(config). */
   aws?: AwsClients;
+  /** Live Azure and GCP reads (validate_resource_tags); absent: built from config.clouds on first use. */
+  liveTags?: { azure?: CloudScanner; gcp?: CloudScanner };
   /** The process-wide memo of cached-result reads (see scan-memo.ts); without it, every read queries. */
   scanMemo?: ScanMemo;
 }

@@ -2,6 +2,10 @@
 import type { Db } from './db.js';
 import { createAuditQueries } from './audit.js';
 import { createCallGuardQueries } from './call-guard.js';
+import { createCostCacheQueries } from './cost-cache.js';
+import { createCostRowQueries } from './cost-rows.js';
+import { createDriftQueries } from './drift.js';
+import { createViolationExportQueries } from './violations-export.js';
 import { createNotificationQueries } from './notifications.js';
 import { createPolicyQueries } from './policies.js';
 import { createPolicySyncQueries } from './policy-sync.js';
@@ -9,11 +13,14 @@ import { createReportQueries } from './reports.js';
 import { createScanFailureQueries } from './scan-failures.js';
 import { createScanResourceQueries } from './scan-resources.js';
 import { createScanQueries } from './scans.js';
+import { createSuggestionQueries } from './suggestions.js';
 
 export type { Db, OpenDbOptions } from './db.js';
 export { openDb } from './db.js';
 export { migrate, MigrationChecksumError } from './migrate.js';
 export type { AuditEntry, AuditRecord } from './audit.js';
+export type { DriftScan, DriftSummary, TagDriftRecord } from './drift.js';
+export type { ExportRow, ViolationExportQuery } from './violations-export.js';
 export type { CallGuardAdmission, CallGuardVerdict } from './call-guard.js';
 export type { NotificationChannel, NotificationKey, NotificationKind, NotificationRecord } from './notifications.js';
 export type { PolicySyncOutcome, PolicySyncState, PolicySyncStatus } from './policy-sync.js';
@@ -21,6 +28,8 @@ export { canonicalJson, policyHash, type NewPolicyVersion, type PolicyVersionRec
 export { encodeScanResourceRows } from './scan-resources-copy.js';
 export type { ListScanResourcesOptions, ScanResourceRecord } from './scan-resources.js';
 export { failureTarget } from './scan-failures.js';
+export type { CostCacheEntry, CostCacheKey } from './cost-cache.js';
+export type { FindingCostGroup } from './cost-rows.js';
 export type {
   SnapshotRecord, UntaggedQuery, UntaggedResourceRecord, UntaggedTotals,
 } from './reports.js';
@@ -34,11 +43,16 @@ export function createStore(db: Db) {
     ...createPolicySyncQueries(db),
     ...createScanQueries(db),
     ...createScanResourceQueries(db),
+    ...createSuggestionQueries(db),
     ...createScanFailureQueries(db),
     ...createAuditQueries(db),
     ...createReportQueries(db),
     ...createCallGuardQueries(db),
     ...createNotificationQueries(db),
+    ...createCostCacheQueries(db),
+    ...createCostRowQueries(db),
+    ...createDriftQueries(db),
+    ...createViolationExportQueries(db),
     /** Resolves when the database answers a trivial query. */
     async ping(): Promise<void> {
       await db.query('select 1');

@@ -1,5 +1,6 @@
 // Read queries behind the reporting tools: untagged resources as keyset pages, a scan's report
 // aggregates (counts, breakdowns, findings by tag and kind), and the snapshots history reads.
+import type { TagValueCount } from '../core/compliance/index.js';
 import type { BreakdownStat, ReportAggregates, ViolationStat } from '../core/report/index.js';
 import { isoTime, isoTimeOrNull, positiveLimit } from './columns.js';
 import type { Db } from './db.js';
@@ -44,6 +45,8 @@ export interface SnapshotRecord {
 
 const MAX_PAGE = 10_000;
 const MAX_SNAPSHOTS = 20_000;
+/** (cloud, type, key, value) groups read for a consistency check: bounded whatever the scan's size. */
+const MAX_TAG_VALUE_COUNTS = 50_000;
 /** Findings of each kind keep this many example keys and values. */
 const EXAMPLES = 5;
 
@@ -53,7 +56,7 @@ const COST_AT_LEAST = '($2::numeric is null or monthly_cost is null or monthly_c
 type UntaggedRow = Omit<ScanResourceSqlRow, 'scan_id' | 'cloud' | 'compliant'>;
 
 interface AggregateRow {
-  dim: 'type' | 'account' | 'region' | 'all';
+  dim: 'type' | 'account' | 'region' | 'cloud' | 'all';
   key: string | null;
   total: number;
   compliant: number;
@@ -128,8 +131,8 @@ export function createReportQueries(db: Db) {
     async reportAggregates(scanId: string): Promise<ReportAggregates> {
       const rows = await db.query<AggregateRow>(
         `select case when grouping(resource_type) = 0 then 'type' when grouping(account) = 0 then 'account'
-                     when grouping(region) = 0 then 'region' else 'all' end as dim,
-                coalesce(resource_type, account, region) as key,
+                     when grouping(region) = 0 then 'region' when grouping(cloud) = 0 then 'cloud' else 'all' end as dim,
+                coalesce(resource_type, account, region, cloud) as key,
                 count(*) as total,
                 count(*) filter (where compliant) as compliant,
                 count(*) filter (where tags = '{}'::jsonb) as never_tagged,
@@ -139,7 +142,7 @@ export function createReportQueries(db: Db) {
                 sum(monthly_cost) as cost,
                 sum(monthly_cost) filter (where not compliant) as non_compliant_cost
          from scan_resources where scan_id = $1
-         group by grouping sets ((resource_type), (account), (region), ())`, [scanId]);
+         group by grouping sets ((resource_type), (account), (region), (cloud), ())`, [scanId]);
       const violations = await db.query<ViolationRow>(
         `select f->>'tag' as tag, f->>'kind' as kind, coalesce(f->>'severity', 'error') as severity,
                 count(*) as resources,
@@ -173,6 +176,7 @@ export function createReportQueries(db: Db) {
         byResourceType: rows.filter((r) => r.dim === 'type').map(stat),
         byAccount: rows.filter((r) => r.dim === 'account').map(stat),
         byRegion: rows.filter((r) => r.dim === 'region').map(stat),
+        byCloud: rows.filter((r) => r.dim === 'cloud').map(stat),
         violations: violations.map((v): ViolationStat => ({
           tag: v.tag ?? '',
           kind: v.kind ?? 'unknown',
@@ -185,6 +189,28 @@ export function createReportQueries(db: Db) {
           allowed: Array.isArray(v.allowed) ? v.allowed.map(String) : null,
           suggestions: v.suggestions ?? [],
         })),
+      };
+    },
+
+    /**
+     * How many resources of each (cloud, type) carry each key with each value, for the keys whose
+     * fold (lowercase, without spaces, `.`, `_`, `-`: foldTagKey) is among `keyFolds`. Aggregated in
+     * SQL so a scan of any size costs one pass; the most frequent `limit` are returned.
+     */
+    async tagValueCounts(scanId: string, keyFolds: string[], limit: number): Promise<{ counts: TagValueCount[]; truncated: boolean }> {
+      if (keyFolds.length === 0) return { counts: [], truncated: false };
+      const cap = positiveLimit(limit, MAX_TAG_VALUE_COUNTS);
+      const rows = await db.query<{ cloud: TagValueCount['cloud']; resource_type: string; key: string; value: string; resources: number }>(
+        `select r.cloud, r.resource_type, t.key, t.value, count(*) as resources
+         from scan_resources r
+         cross join lateral jsonb_each_text(case when jsonb_typeof(r.tags) = 'object' then r.tags else '{}'::jsonb end) t
+         where r.scan_id = $1 and translate(lower(t.key), E' \\t\\n\\r\\f._-', '') = any($2::text[])
+         group by 1, 2, 3, 4
+         order by resources desc, 1, 2, 3, 4
+         limit $3`, [scanId, keyFolds, cap + 1]);
+      return {
+        truncated: rows.length > cap,
+        counts: rows.slice(0, cap).map((r) => ({ cloud: r.cloud, resourceType: r.resource_type, key: r.key, value: r.value, resources: r.resources })),
       };
     },
 

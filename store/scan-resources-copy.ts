@@ -6,7 +6,7 @@ import type { Db } from './db.js';
 import type { ScanResourceRow } from '../core/scan.js';
 
 const DATA_COLUMNS = ['cloud', 'account', 'region', 'resource_type', 'name', 'tags', 'state', 'created_at',
-  'compliant', 'violations', 'monthly_cost'] as const;
+  'compliant', 'violations', 'monthly_cost', 'context'] as const;
 /** Every column of scan_resources, in COPY line order. */
 export const SCAN_RESOURCE_COLUMNS = `scan_id, resource_id, ${DATA_COLUMNS.join(', ')}`;
 const COPY_COLUMNS = SCAN_RESOURCE_COLUMNS;
@@ -32,6 +32,7 @@ export function encodeScanResourceRows(scanId: string, rows: readonly ScanResour
     id, field(row.resourceId), field(row.cloud), field(row.account), field(row.region), field(row.resourceType),
     field(row.name), field(JSON.stringify(row.tags)), field(row.state), field(row.createdAt), row.compliant ? 't' : 'f',
     field(JSON.stringify(row.violations)), row.monthlyCost === null || row.monthlyCost === undefined ? '\\N' : String(row.monthlyCost),
+    row.context ? field(JSON.stringify(row.context)) : '\\N',
   ].join('\t') + '\n').join('');
 }
 

@@ -1,14 +1,16 @@
 // Scan resources: the evaluated resources of a scan, written in idempotent batches by shard
 // activities and read back as keyset pages and SQL aggregates.
-import type { Cloud } from '../core/resource.js';
+import type { Cloud, ResourceContext } from '../core/resource.js';
 import type { ScanCounts, ScanResourceRow } from '../core/scan.js';
 import { isoTimeOrNull, positiveLimit } from './columns.js';
 import type { Db } from './db.js';
 import { encodeScanResourceRows, SCAN_RESOURCE_COLUMNS, writeEncodedScanResources } from './scan-resources-copy.js';
 
 /** A stored row read back: the row as written, every optional column present (null when unknown). */
-export interface ScanResourceRecord extends Required<ScanResourceRow> {
+export interface ScanResourceRecord extends Required<Omit<ScanResourceRow, 'context'>> {
   scanId: string;
+  /** Absent when the lister saw none, and on rows from before 0008. */
+  context?: ResourceContext | null;
 }
 
 export interface ListScanResourcesOptions {
@@ -35,6 +37,7 @@ export interface ScanResourceSqlRow {
   compliant: boolean;
   violations: unknown[];
   monthly_cost: number | null;
+  context?: ResourceContext | null;
 }
 
 const MAX_PAGE = 10_000;
@@ -54,6 +57,8 @@ function toRecord(row: ScanResourceSqlRow): ScanResourceRecord {
     compliant: row.compliant,
     violations: row.violations,
     monthlyCost: row.monthly_cost,
+    // Present only when known, so rows written without one read back as written.
+    ...(row.context ? { context: row.context } : {}),
   };
 }
 
@@ -82,15 +87,15 @@ export function createScanResourceQueries(db: Db) {
 
     /** Aggregates computed by SQL from the rows actually stored, so retried writes cannot skew them. */
     async scanTotals(scanId: string): Promise<ScanCounts> {
-      const rows = await db.query<{ dim: 'type' | 'account' | 'region' | 'all'; key: string | null; total: number; compliant: number }>(
+      const rows = await db.query<{ dim: 'type' | 'account' | 'region' | 'cloud' | 'all'; key: string | null; total: number; compliant: number }>(
         `select case when grouping(resource_type) = 0 then 'type' when grouping(account) = 0 then 'account'
-                     when grouping(region) = 0 then 'region' else 'all' end as dim,
-                coalesce(resource_type, account, region) as key,
+                     when grouping(region) = 0 then 'region' when grouping(cloud) = 0 then 'cloud' else 'all' end as dim,
+                coalesce(resource_type, account, region, cloud) as key,
                 count(*) as total, count(*) filter (where compliant) as compliant
          from scan_resources where scan_id = $1
-         group by grouping sets ((resource_type), (account), (region), ())`, [scanId]);
-      const totals: ScanCounts = { total: 0, compliant: 0, nonCompliant: 0, byResourceType: {}, byAccount: {}, byRegion: {} };
-      const byDim = { type: totals.byResourceType, account: totals.byAccount, region: totals.byRegion };
+         group by grouping sets ((resource_type), (account), (region), (cloud), ())`, [scanId]);
+      const totals: ScanCounts = { total: 0, compliant: 0, nonCompliant: 0, byResourceType: {}, byAccount: {}, byRegion: {}, byCloud: {} };
+      const byDim = { type: totals.byResourceType, account: totals.byAccount, region: totals.byRegion, cloud: totals.byCloud };
       for (const row of rows) {
         if (row.dim === 'all') {
           totals.total = row.total;
@@ -101,6 +106,19 @@ export function createScanResourceQueries(db: Db) {
         }
       }
       return totals;
+    },
+
+    /**
+     * The tags of Azure resource groups of a scan, by the ids asked for (exact ids: the primary key
+     * answers, however large the scan). Callers pass the spellings an id may have been stored in.
+     */
+    async resourceGroupTags(scanId: string, ids: string[]): Promise<{ id: string; tags: Record<string, string> }[]> {
+      if (ids.length === 0) return [];
+      const rows = await db.query<{ resource_id: string; tags: Record<string, string> }>(
+        `select resource_id, tags from scan_resources
+         where scan_id = $1 and resource_id = any($2::text[]) and cloud = 'azure' and lower(resource_type) = 'azure:resources/resourcegroups'`,
+        [scanId, ids]);
+      return rows.map((r) => ({ id: r.resource_id, tags: r.tags }));
     },
 
     /** A page ordered by resource id (byte order); pass the last id as `after` for the next page. */

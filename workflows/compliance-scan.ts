@@ -150,8 +150,12 @@ async function plan(input: ComplianceScanInput, seam: boolean, publish: (p: Scan
 }
 
 /** The targets a scope names in one cloud; unset: every target the worker may scan there. */
+/** The targets the scope names for `cloud`; undefined (every allowed one) in scopes stored before Azure and GCP targets existed. */
 function targetsOf(scope: ScanScope, cloud: string): string[] | undefined {
-  return cloud === 'aws' ? scope.accounts : undefined;
+  if (cloud === 'aws') return scope.accounts;
+  if (cloud === 'azure') return scope.subscriptions;
+  if (cloud === 'gcp') return scope.gcpScopes;
+  return undefined;
 }
 
 async function finish(carry: ScanCarry, progress: ScanProgress, status: 'completed' | 'cancelled'): Promise<ComplianceScanResult> {

@@ -11,6 +11,7 @@ import { configSchema } from '../../config/index.js';
 import type { CloudCalls } from '../../core/cloud-calls.js';
 import { createStore, openDb } from '../../store/index.js';
 import { scanProgress, startComplianceScan } from '../../client/scans.js';
+import type { ScopeInput } from '../../core/scope.js';
 import { createTestDatabase } from '../../test/support/databases.js';
 import { spawnWorker, type WorkerProcess } from '../../test/support/worker-process.js';
 import { startDevServer } from '../../worker/dev-server.js';
@@ -57,7 +58,52 @@ export const WORKER_CODE = process.env.FINOPS_FROM_SOURCE === '1' ? 'sources (ts
 export const classifyServers = (ours: Record<number, string>): Classify => (pid, comm) =>
   ours[pid] ?? (comm === 'postgres' ? 'postgres' : comm === 'temporal' ? 'temporal server' : undefined);
 
-export async function runFullScan(endpoint: { url: string; pid: number }, inventory: Inventory, limits: Concurrency): Promise<FullScanResult> {
+/** One cloud's scan: how the worker reaches the cloud's endpoint, and what to scan there. */
+export interface ScanVariant {
+  /** The process serving the cloud, for the CPU meter. */
+  endpointPid: number;
+  workerEnv: Record<string, string>;
+  scope: ScopeInput;
+  /** Resources the endpoint serves, for the progress lines. */
+  n: number;
+}
+
+/** The AWS scan of the synthetic Tagging API endpoint. */
+export function runFullScan(endpoint: { url: string; pid: number }, inventory: Inventory, limits: Concurrency): Promise<FullScanResult> {
+  return runScan({
+    endpointPid: endpoint.pid,
+    workerEnv: {
+      AWS_ENDPOINT_URL: endpoint.url,
+      AWS_ACCESS_KEY_ID: BASE_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: BASE_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      AWS_MANAGEMENT_ACCOUNT_ID: BASE_ACCOUNT,
+      // The endpoint speaks no Organizations API: the scanned accounts are the allowed set.
+      SCAN_ACCOUNTS: inventory.accounts.join(','),
+      MAX_CONCURRENT_SHARDS: String(limits.concurrentRegions),
+    },
+    scope: { clouds: ['aws'], accounts: inventory.accounts, regions: inventory.regions, resource_types: RESOURCE_TYPES },
+    n: inventory.shape.n,
+  }, limits);
+}
+
+/** An Azure or GCP scan of every resource type of a fake (see cloud-fake-process.ts). */
+export function runCloudScan(cloud: 'azure' | 'gcp', fake: { pid: number; workerEnv: Record<string, string> }, n: number, limits: Concurrency): Promise<FullScanResult> {
+  return runScan({
+    endpointPid: fake.pid,
+    // Nothing listens on port 9: a scan that reached for AWS would fail, not pass by accident. The
+    // AWS credentials are the AWS variant's, so every worker starts alike.
+    workerEnv: {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: BASE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: BASE_CREDENTIALS.secretAccessKey, AWS_MANAGEMENT_ACCOUNT_ID: BASE_ACCOUNT,
+      ...fake.workerEnv,
+    },
+    scope: { clouds: [cloud], resource_types: ['all'] },
+    n,
+  }, limits);
+}
+
+async function runScan(variant: ScanVariant, limits: Concurrency): Promise<FullScanResult> {
   const teardown = new Teardown();
   try {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-scan-'));
@@ -78,16 +124,9 @@ export async function runFullScan(endpoint: { url: string; pid: number }, invent
       TEMPORAL_TASK_QUEUE: taskQueue,
       DATABASE_URL: database.url,
       POLICY_PATH: policyPath,
-      AWS_ENDPOINT_URL: endpoint.url,
-      AWS_ACCESS_KEY_ID: BASE_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: BASE_CREDENTIALS.secretAccessKey,
-      AWS_REGION: 'us-east-1',
       NODE_OPTIONS: WORKER_NODE_OPTIONS,
-      AWS_MANAGEMENT_ACCOUNT_ID: BASE_ACCOUNT,
-      // The endpoint speaks no Organizations API: the scanned accounts are the allowed set.
-      SCAN_ACCOUNTS: inventory.accounts.join(','),
       MAX_PARALLEL_ACCOUNTS: String(limits.parallelAccounts),
-      MAX_CONCURRENT_SHARDS: String(limits.concurrentRegions),
+      ...variant.workerEnv,
     }, WORKER_EXEC_ARGV);
     teardown.defer('worker', () => worker.kill());
     const workerExit = exitOf(worker);
@@ -104,14 +143,16 @@ export async function runFullScan(endpoint: { url: string; pid: number }, invent
       aws: { maxParallelAccounts: limits.parallelAccounts },
     });
     const sampler = sampleRss(pid);
+    // Stopped again on a failed scan too: its timer would otherwise keep the bench alive.
+    teardown.defer('rss sampler', async () => { sampler.stop(); });
     const threadMeter = meterThreads(pid);
-    const cpuMeter = meterCpu(classifyServers({ [pid]: 'worker', [endpoint.pid]: 'endpoint', [process.pid]: 'bench' }));
+    const cpuMeter = meterCpu(classifyServers({ [pid]: 'worker', [variant.endpointPid]: 'endpoint', [process.pid]: 'bench' }));
     const start = process.hrtime.bigint();
     const { handle, workflowId } = await startComplianceScan(client, config, {
-      scope: { clouds: ['aws'], accounts: inventory.accounts, regions: inventory.regions, resource_types: RESOURCE_TYPES },
+      scope: variant.scope,
       overrides: { maxParallelAccounts: limits.parallelAccounts },
     });
-    const progress = setInterval(() => void reportProgress(client, workflowId, inventory.shape.n), PROGRESS_EVERY_MS);
+    const progress = setInterval(() => void reportProgress(client, workflowId, variant.n), PROGRESS_EVERY_MS);
     let result: ComplianceScanResult;
     try {
       result = await Promise.race([handle.result() as Promise<ComplianceScanResult>, workerExit]);

@@ -10,16 +10,26 @@ export const REGIONS = [
 ];
 export const RESOURCE_TYPES = ['sqs:queue', 'sns:topic'];
 
-/** Tagging policy of the bench: four required tags on queues and topics, keys case-sensitive. */
+/** What the policy's rules apply to: the AWS types, and every Azure and GCP type of the cloud variants. */
+const POLICY_TYPES = [...RESOURCE_TYPES, 'azure:*', 'gcp:*'];
+
+/**
+ * Tagging policy of the bench: four required tags, keys case-sensitive (Azure's keys are
+ * case-insensitive whatever it says); GCP labels spell them lowercase, the owner's email and the
+ * cost center in label-safe forms.
+ */
 export const BENCH_POLICY = {
   version: 'bench-scan',
   required_tags: [
-    { name: 'Owner', validation_regex: '^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,}$', applies_to: RESOURCE_TYPES },
-    { name: 'Environment', allowed_values: ['production', 'staging', 'development', 'test'], applies_to: RESOURCE_TYPES },
-    { name: 'CostCenter', validation_regex: '^CC-[0-9]{4}$', applies_to: RESOURCE_TYPES },
-    { name: 'Application', applies_to: RESOURCE_TYPES },
+    { name: 'Owner', validation_regex: '^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,}$', applies_to: POLICY_TYPES,
+      cloud_spellings: { gcp: { keys: ['owner'], validation_regex: '^[a-z][a-z0-9_-]{0,62}$' } } },
+    { name: 'Environment', allowed_values: ['production', 'staging', 'development', 'test'], applies_to: POLICY_TYPES,
+      cloud_spellings: { gcp: { keys: ['environment'] } } },
+    { name: 'CostCenter', validation_regex: '^CC-[0-9]{4}$', applies_to: POLICY_TYPES,
+      cloud_spellings: { gcp: { keys: ['cost-center'], validation_regex: '^cc-[0-9]{4}$' } } },
+    { name: 'Application', applies_to: POLICY_TYPES, cloud_spellings: { gcp: { keys: ['application'] } } },
   ],
-  optional_tags: [{ name: 'Team', allowed_values: ['platform', 'data', 'payments', 'growth'] }],
+  optional_tags: [{ name: 'Team', allowed_values: ['platform', 'data', 'payments', 'growth'], cloud_spellings: { gcp: { keys: ['team'] } } }],
   tag_naming_rules: { case_sensitivity: true, allow_special_characters: false, max_key_length: 128, max_value_length: 256 },
 };
 

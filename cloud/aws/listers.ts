@@ -7,7 +7,7 @@ import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetBucketLocationCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import type { ListedType } from '../../core/aws/resource-types.js';
-import type { Resource } from '../../core/resource.js';
+import type { Resource, ResourceContext } from '../../core/resource.js';
 import type { AwsClients } from './clients.js';
 import { awsCall } from './errors.js';
 import { mapLimit } from './map-limit.js';
@@ -45,6 +45,15 @@ function resource(ctx: ListContext, type: ListedType, id: string, tags: TagMap, 
 
 const iso = (d: Date | undefined) => d?.toISOString();
 
+/** The network a resource sits in, as its list call already returns it (no extra call): what suggest_tags learns from. */
+function networkContext(vpc: string | undefined, subnet: string | undefined, groups: (string | undefined)[] | undefined): ResourceContext | undefined {
+  const securityGroups = (groups ?? []).filter((g): g is string => !!g);
+  const context: ResourceContext = {
+    ...(vpc ? { vpc } : {}), ...(subnet ? { subnet } : {}), ...(securityGroups.length ? { securityGroups } : {}),
+  };
+  return Object.keys(context).length ? context : undefined;
+}
+
 /** One AWS call of this lister; a failure carries where it was made, for the error mapping. */
 function call<T>(ctx: ListContext, service: string, operation: string, send: () => Promise<T>): Promise<T> {
   return awsCall({ service, operation, region: ctx.region }, send);
@@ -58,7 +67,10 @@ const ec2Instances: Lister = async (ctx, token) => {
     for (const i of reservation.Instances ?? []) {
       if (i.State?.Name === 'terminated') continue;
       const arn = `arn:${partitionOf(ctx.region)}:ec2:${ctx.region}:${reservation.OwnerId ?? ctx.accountId}:instance/${i.InstanceId}`;
-      resources.push(resource(ctx, 'ec2:instance', arn, tagsOf(i.Tags), { state: i.State?.Name, created: iso(i.LaunchTime) }));
+      resources.push(resource(ctx, 'ec2:instance', arn, tagsOf(i.Tags), {
+        state: i.State?.Name, created: iso(i.LaunchTime),
+        context: networkContext(i.VpcId, i.SubnetId, i.SecurityGroups?.map((g) => g.GroupId)),
+      }));
     }
   }
   return { resources, next: out.NextToken || undefined };
@@ -80,6 +92,8 @@ const rdsInstances: Lister = async (ctx, token) => {
     const tags = tagsOf(db.TagList);
     return resource(ctx, 'rds:db', db.DBInstanceArn!, tags, {
       name: tags.Name ?? db.DBInstanceIdentifier, state: db.DBInstanceStatus, created: iso(db.InstanceCreateTime),
+      // A DB spans its subnet group's subnets: the VPC and security groups are what identify its network.
+      context: networkContext(db.DBSubnetGroup?.VpcId, undefined, db.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId)),
     });
   });
   return { resources, next: out.Marker || undefined };
@@ -96,7 +110,10 @@ async function withTags(ctx: ListContext, type: ListedType, items: { arn: string
 const lambdaFunctions: Lister = async (ctx, token) => {
   const out = await call(ctx, 'lambda', 'ListFunctions', () =>
     ctx.clients.client('lambda', ctx.accountId, ctx.region).send(new ListFunctionsCommand({ MaxItems: 50, Marker: token })));
-  const items = (out.Functions ?? []).map((f) => ({ arn: f.FunctionArn!, name: f.FunctionName!, extra: { state: f.State } }));
+  const items = (out.Functions ?? []).map((f) => ({
+    arn: f.FunctionArn!, name: f.FunctionName!,
+    extra: { state: f.State, context: networkContext(f.VpcConfig?.VpcId, f.VpcConfig?.SubnetIds?.[0], f.VpcConfig?.SecurityGroupIds) },
+  }));
   return { resources: await withTags(ctx, 'lambda:function', items), next: out.NextMarker || undefined };
 };
 

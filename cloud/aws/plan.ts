@@ -8,6 +8,8 @@ import type { ShardSource } from '../../core/aws/shards.js';
 import type { AwsClients } from './clients.js';
 import { toActivityFailure } from './errors.js';
 
+const OTHER_CLOUD_TYPE = /^(azure|gcp):/i;
+
 export interface PlannedShard {
   region: string;
   source: ShardSource;
@@ -25,7 +27,9 @@ export interface DiscoveredRegions {
  * `onlyTheseRegions` (regions chosen by the scope or config, not discovered) the once-per-account
  * S3 listing keeps only the buckets that live in them.
  */
-export function planShards(regions: string[], resourceTypes: string[], onlyTheseRegions = false): PlannedShard[] {
+export function planShards(regions: string[], scopeTypes: string[], onlyTheseRegions = false): PlannedShard[] {
+  // A scope over several clouds names their types side by side; AWS gets only its own.
+  const resourceTypes = scopeTypes.filter((t) => !OTHER_CLOUD_TYPE.test(t));
   const listed = listedTypesOf(resourceTypes);
   const all = resourceTypes.includes('all');
   // Types left for the Tagging API: everything but the listed ones.

@@ -41,3 +41,25 @@ export function azureTypeSelected(type: string, requested: string[]): boolean {
 export function anyAzureType(requested: string[]): boolean {
   return requested.some((r) => ['all', '*'].includes(r.trim().toLowerCase()) || r.trim().toLowerCase().startsWith('azure:'));
 }
+
+/**
+ * The ARM type an Azure resource id names (case as written): `/subscriptions/S/resourceGroups/RG/
+ * providers/Microsoft.Compute/virtualMachines/vm` → `Microsoft.Compute/virtualMachines`; nested
+ * types keep every level (`Microsoft.Sql/servers/databases`), extension resources take the last
+ * provider; a resource group or subscription id is Microsoft.Resources'. Undefined for other text.
+ */
+export function armTypeOfId(id: string): string | undefined {
+  if (!subscriptionOfId(id)) return undefined;
+  const segments = id.replace(/\/+$/, '').split('/').slice(1);
+  const lower = segments.map((s) => s.toLowerCase());
+  const provider = lower.lastIndexOf('providers');
+  if (provider < 0) {
+    if (segments.length === 2) return 'Microsoft.Resources/subscriptions';
+    return segments.length === 4 && lower[2] === 'resourcegroups' ? 'Microsoft.Resources/resourceGroups' : undefined;
+  }
+  const namespace = segments[provider + 1];
+  const rest = segments.slice(provider + 2);
+  // After the namespace: type/name pairs, at least one.
+  if (!namespace || rest.length < 2 || rest.length % 2 !== 0 || rest.some((s) => s === '')) return undefined;
+  return [namespace, ...rest.filter((_, i) => i % 2 === 0)].join('/');
+}

@@ -6,10 +6,10 @@ import { getContinuationToken, type GenericResourceExpanded, type ResourceGroup 
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_CONCURRENT_SHARDS } from '../../core/limits.js';
 import type { Resource } from '../../core/resource.js';
-import type { CloudScanner, ShardPage, ShardSpec, TargetPlan } from '../scanner.js';
+import type { CloudScanner, LiveTags, ShardPage, ShardSpec, TargetPlan } from '../scanner.js';
 import { azureClientsFrom, type AzureClients, type AzureClientSettings } from './clients.js';
 import { toAzureFailure } from './errors.js';
-import { anyAzureType, azureTypeSelected, isSubscriptionId, normaliseAzureType, subscriptionOfId } from './names.js';
+import { anyAzureType, armTypeOfId, azureTypeSelected, isSubscriptionId, normaliseAzureType, subscriptionOfId } from './names.js';
 
 /** What a shard lists; `types` are the scope's resource types, filtered on our side. */
 export interface AzureShardSource {
@@ -113,7 +113,7 @@ export function createAzureScanner(settings: AzureClientSettings = {}, clients: 
 
     async readTags(ids) {
       requireCredential();
-      const out = new Map<string, { tags: Record<string, string> } | { error: string }>();
+      const out = new Map<string, LiveTags | { error: string }>();
       const queue = [...ids];
       const lane = async () => {
         for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
@@ -123,7 +123,8 @@ export function createAzureScanner(settings: AzureClientSettings = {}, clients: 
           try {
             // Tags at a scope: one API version (Microsoft.Resources') for every resource type.
             const found = await clients.resources(subscriptionId).tagsOperations.getAtScope(id.replace(/^\/+/, ''));
-            out.set(id, { tags: { ...(found.properties?.tags ?? {}) } });
+            const type = armTypeOfId(id);
+            out.set(id, { tags: { ...(found.properties?.tags ?? {}) }, account: subscriptionId, ...(type ? { type: normaliseAzureType(type) } : {}) });
           } catch (err) {
             out.set(id, { error: toAzureFailure(err, 'read tags').message });
           }

@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_CONCURRENT_SHARDS } from '../../core/limits.js';
 import type { Resource } from '../../core/resource.js';
-import type { CloudScanner, ShardPage, ShardSpec, TargetPlan } from '../scanner.js';
+import type { CloudScanner, LiveTags, ShardPage, ShardSpec, TargetPlan } from '../scanner.js';
 import type { GcpClients, GcpSettings } from './clients.js';
 import { isExpiredPageToken, toGcpFailure } from './errors.js';
 import { projectInName, toResource, typeRequested, type SearchResult } from './resources.js';
@@ -17,6 +17,18 @@ const SCOPE = /^(organizations|folders|projects)\/[^/\s]+$/;
 interface GcpShardSource {
   kind: 'search';
   resourceTypes: string[];
+}
+
+/**
+ * The configured scopes a full resource name may be searched in: its project's own scope when
+ * configured, else the configured folders and organisations (which may hold it); empty when no
+ * configured scope can hold it.
+ */
+export function readScopes(name: string, configured: readonly string[]): string[] {
+  const project = projectInName(name);
+  if (!project) return [...configured];
+  if (configured.includes(`projects/${project}`)) return [`projects/${project}`];
+  return configured.filter((s) => !s.startsWith('projects/'));
 }
 
 const invalidInput = (message: string) => ApplicationFailure.create({ type: 'InvalidInput', message, nonRetryable: true });
@@ -34,12 +46,13 @@ export function createGcpScanner(clients: GcpClients, settings: GcpSettings = {}
     return { results: (results ?? []) as SearchResult[], next: response?.nextPageToken || undefined };
   }
 
-  async function readOne(id: string, scopes: string[]): Promise<{ tags: Record<string, string> } | { error: string }> {
+  async function readOne(id: string, scopes: string[]): Promise<LiveTags | { error: string }> {
     for (const scope of scopes) {
       try {
         const { results } = await search(scope, { query: `name=${JSON.stringify(id)}` });
         const found = results.find((r) => r.name === id);
-        if (found) return { tags: { ...(found.labels ?? {}) } };
+        const resource = found && toResource(found, scope);
+        if (resource) return { tags: resource.tags, type: resource.type, region: resource.region, account: resource.account };
       } catch (err) {
         return { error: toGcpFailure(err, scope).message };
       }
@@ -91,20 +104,22 @@ export function createGcpScanner(clients: GcpClients, settings: GcpSettings = {}
     toFailure: toGcpFailure,
 
     /**
-     * Full resource names (`//service.googleapis.com/...`), searched by exact name: in the project the
-     * name carries, else (a bucket's `projects/_`) in each configured scope until found.
+     * Full resource names (`//service.googleapis.com/...`), searched by exact name within the
+     * configured scopes only: the project's own scope when it is configured, else the configured
+     * folders and organisations (a project outside them is not found), or every configured scope
+     * for names that carry no project (a bucket's `projects/_`).
      */
     async readTags(ids) {
-      const out = new Map<string, { tags: Record<string, string> } | { error: string }>();
+      const out = new Map<string, LiveTags | { error: string }>();
+      const configured = settings.scopes ?? [];
       for (const id of ids) {
         if (!id.startsWith('//')) {
           out.set(id, { error: 'not a GCP full resource name (//service.googleapis.com/...)' });
           continue;
         }
-        const project = projectInName(id);
-        const scopes = project ? [`projects/${project}`] : settings.scopes ?? [];
+        const scopes = readScopes(id, configured);
         if (scopes.length === 0) {
-          out.set(id, { error: 'the name carries no project and no GCP scopes are configured (clouds.gcp.scopes)' });
+          out.set(id, { error: configured.length ? `project ${projectInName(id)} is not within clouds.gcp.scopes` : 'no GCP scopes are configured (clouds.gcp.scopes)' });
           continue;
         }
         out.set(id, await readOne(id, scopes));

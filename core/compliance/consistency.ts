@@ -1,6 +1,7 @@
 // Cross-cloud consistency: the same logical tag spelled or valued differently across clouds
 // (`Environment=prod` on AWS, `environment=production` on GCP), with counts per cloud. Pure:
-// callers pass the resources of one scan (or a sample) and the compiled policy.
+// callers pass the resources of one scan (or a sample), or the (cloud, type, key, value) counts a
+// store aggregates, and the compiled policy.
 //
 // Decisions:
 // - Keys: a cloud's declared spellings (the policy name, or cloud_spellings.<cloud>.keys; any
@@ -46,33 +47,80 @@ interface TagStats {
   values: Map<string, CloudCounts>;
 }
 
+/**
+ * How many resources of one (cloud, type) carry one key with one value: what a store aggregates
+ * in SQL so that a scan of any size is judged without loading its rows.
+ */
+export interface TagValueCount {
+  cloud: Cloud;
+  resourceType: string;
+  key: string;
+  value: string;
+  resources: number;
+}
+
 /** Issues sorted by tag, key issues before value issues. */
 export function crossCloudConsistency(compiled: CompiledPolicy, resources: Iterable<Resource>): ConsistencyIssue[] {
   const stats = new Map<string, TagStats>();
-  for (const resource of resources) {
-    const seen = new Set<string>();
-    for (const rule of compiled.rulesFor(resource.cloud, resource.type)) {
-      if (seen.has(rule.lowerName)) continue;
-      const key = findKey(resource.tags, rule);
-      if (key === undefined) continue;
-      seen.add(rule.lowerName);
-      let tag = stats.get(rule.lowerName);
-      if (tag === undefined) {
-        tag = { rule, clouds: {}, keys: new Map(), values: new Map() };
-        stats.set(rule.lowerName, tag);
-      }
-      bump(tag.clouds, resource.cloud);
-      const keyStats = tag.keys.get(key) ?? { counts: {}, undeclared: false };
-      bump(keyStats.counts, resource.cloud);
-      if (!isDeclared(rule, key)) keyStats.undeclared = true;
-      tag.keys.set(key, keyStats);
-      const value = resource.tags[key]!;
-      const canonical = rule.canonicalValues?.get(value) ?? value;
-      const valueCounts = tag.values.get(canonical) ?? {};
-      bump(valueCounts, resource.cloud);
-      tag.values.set(canonical, valueCounts);
-    }
+  for (const resource of resources) observe(stats, compiled, resource.cloud, resource.type, resource.tags, 1);
+  return issuesOf(stats);
+}
+
+/**
+ * The same, from (cloud, type, key, value) counts. One difference: a resource carrying two
+ * spellings of one tag counts once per spelling here (a count cannot tell it is one resource).
+ */
+export function crossCloudConsistencyFromCounts(compiled: CompiledPolicy, counts: Iterable<TagValueCount>): ConsistencyIssue[] {
+  const stats = new Map<string, TagStats>();
+  for (const c of counts) observe(stats, compiled, c.cloud, c.resourceType, { [c.key]: c.value }, c.resources);
+  return issuesOf(stats);
+}
+
+/**
+ * Every key the consistency check could look at, folded (lowercase, no `-`, `_`, `.` or spaces):
+ * the policy's tag names and each cloud's spellings. A store filters tags to these before counting.
+ */
+export function consistencyKeyFolds(compiled: CompiledPolicy): string[] {
+  const folds = new Set<string>();
+  const rules = [...compiled.policy.required_tags, ...(compiled.policy.optional_tags ?? [])];
+  for (const rule of rules) {
+    folds.add(fold(rule.name));
+    for (const spelling of Object.values(rule.cloud_spellings ?? {})) for (const key of spelling?.keys ?? []) folds.add(fold(key));
   }
+  return [...folds].sort();
+}
+
+/** The fold keys are compared by; a store's SQL must fold the same way (see consistencyKeyFolds). */
+export function foldTagKey(s: string): string {
+  return fold(s);
+}
+
+function observe(stats: Map<string, TagStats>, compiled: CompiledPolicy, cloud: Cloud, type: string, tags: Record<string, string>, weight: number): void {
+  const seen = new Set<string>();
+  for (const rule of compiled.rulesFor(cloud, type)) {
+    if (seen.has(rule.lowerName)) continue;
+    const key = findKey(tags, rule);
+    if (key === undefined) continue;
+    seen.add(rule.lowerName);
+    let tag = stats.get(rule.lowerName);
+    if (tag === undefined) {
+      tag = { rule, clouds: {}, keys: new Map(), values: new Map() };
+      stats.set(rule.lowerName, tag);
+    }
+    bump(tag.clouds, cloud, weight);
+    const keyStats = tag.keys.get(key) ?? { counts: {}, undeclared: false };
+    bump(keyStats.counts, cloud, weight);
+    if (!isDeclared(rule, key)) keyStats.undeclared = true;
+    tag.keys.set(key, keyStats);
+    const value = tags[key]!;
+    const canonical = rule.canonicalValues?.get(value) ?? value;
+    const valueCounts = tag.values.get(canonical) ?? {};
+    bump(valueCounts, cloud, weight);
+    tag.values.set(canonical, valueCounts);
+  }
+}
+
+function issuesOf(stats: Map<string, TagStats>): ConsistencyIssue[] {
   const issues: ConsistencyIssue[] = [];
   for (const tag of [...stats.values()].sort((a, b) => byCodePoint(a.rule.name, b.rule.name))) {
     if (Object.keys(tag.clouds).length < 2) continue;
@@ -138,10 +186,21 @@ function groupValues(observed: string[], allowed: readonly string[]): Map<string
   const folds = new Map<string, string>(); // fold -> representative spelling
   for (const v of allowed) if (!folds.has(fold(v))) folds.set(fold(v), v);
   for (const v of observed) if (!folds.has(fold(v))) folds.set(fold(v), v);
+  // Sorted, folds sharing a prefix are adjacent: finding the longer ones is a binary search, not a
+  // scan of every value (free-form tags such as Owner have one value per resource).
+  const sorted = [...folds.keys()].sort(byCodePoint);
   const targetOf = (f: string): string => {
     // A short fold that is the prefix of exactly one longer fold stands for it (`prod` -> `production`).
     if (f.length < MIN_PREFIX) return f;
-    const longer = [...folds.keys()].filter((g) => g !== f && g.startsWith(f));
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < f) lo = mid + 1;
+      else hi = mid;
+    }
+    const longer: string[] = [];
+    for (let i = lo; i < sorted.length && sorted[i]!.startsWith(f) && longer.length < 2; i++) if (sorted[i] !== f) longer.push(sorted[i]!);
     return longer.length === 1 ? longer[0]! : f;
   };
   const groups = new Map<string, string[]>();
@@ -173,8 +232,8 @@ function isDeclared(rule: CompiledRule, key: string): boolean {
   return rule.keys.includes(key);
 }
 
-function bump(counts: CloudCounts, cloud: Cloud): void {
-  counts[cloud] = (counts[cloud] ?? 0) + 1;
+function bump(counts: CloudCounts, cloud: Cloud, weight = 1): void {
+  counts[cloud] = (counts[cloud] ?? 0) + weight;
 }
 
 function total(counts: CloudCounts): number {

@@ -3,7 +3,8 @@
 export { FINDING_KINDS, evaluate, evaluateResource, type Evaluation, type Finding, type FindingKind } from './evaluate.js';
 export { complianceScore, scanScore, summarise, type ComplianceSummary } from './score.js';
 export {
-  crossCloudConsistency, type CloudCounts, type ConsistencyIssue, type SpellingVariant,
+  consistencyKeyFolds, crossCloudConsistency, crossCloudConsistencyFromCounts, foldTagKey,
+  type CloudCounts, type ConsistencyIssue, type SpellingVariant, type TagValueCount,
 } from './consistency.js';
 export {
   RESOURCE_GROUP_TYPE, indexResourceGroups, inheritableFromResourceGroup, inheritableTags, resourceGroupKey,

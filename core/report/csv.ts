@@ -34,8 +34,10 @@ function violationRows(section: string, rows: ViolationRow[]): CsvValue[][] {
 
 /**
  * Rows: one `summary` row (key = scan id, monthly_cost = non-compliant cost, detail = data
- * quality), `breakdown` rows per resource_type / account / region, `violation_by_count` and
- * `violation_by_cost` rows (group = finding kind, key = tag, total = resources with it), and
+ * quality), `breakdown` rows per cloud / resource_type / account / region, `violation_by_count` and
+ * `violation_by_cost` rows (group = finding kind, key = tag, total = resources with it), `consistency`
+ * rows (group = key_spelling or value_spelling, key = tag, total = resources carrying it, detail =
+ * spellings with counts per cloud), and
  * `recommendation` rows (group = category, key = priority, detail = text).
  */
 export function renderCsv(report: ComplianceReport): string {
@@ -46,11 +48,16 @@ export function renderCsv(report: ComplianceReport): string {
     ['summary', 'scan', report.scan.id, null, s.total_resources, s.compliant, s.non_compliant, s.compliance_score,
       s.non_compliant_monthly_cost, `data_quality=${dq.status}; missing_targets=${dq.missing_total}; never_tagged=${s.never_tagged}; ` +
       `missing_required_tags=${s.missing_required_tags}; total_monthly_cost=${s.total_monthly_cost ?? 'unknown'}`],
+    ...breakdownRows('cloud', report.by_cloud ?? []),
     ...breakdownRows('resource_type', report.by_resource_type),
     ...breakdownRows('account', report.by_account),
     ...breakdownRows('region', report.by_region),
     ...violationRows('violation_by_count', report.top_violations_by_count),
     ...violationRows('violation_by_cost', report.top_violations_by_cost),
+    ...(report.consistency?.issues ?? []).map((i): CsvValue[] => ['consistency', i.kind, i.tag, null,
+      Object.values(i.counts).reduce((a, n) => a + n, 0), null, null, null, null,
+      i.variants.map((v) => `${v.spelling}${v.declared ? '' : ' (undeclared)'}: ${Object.entries(v.counts).sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([c, n]) => `${c}=${n}`).join(' ')}`).join('; ')]),
     ...report.recommendations.map((r): CsvValue[] => ['recommendation', r.category, r.priority, null, null, null, null, null, null, r.message]),
   ]);
 }

@@ -68,6 +68,7 @@ ${table(['Metric', 'Value'], [
 ${[
     violationSection('Top violations by count', report.top_violations_by_count),
     violationSection('Top violations by cost', report.top_violations_by_cost),
+    breakdownSection('By cloud', report.by_cloud ?? [], report.by_cloud?.length ?? 0),
     breakdownSection('By resource type', report.by_resource_type, report.breakdown_groups.resource_type),
     breakdownSection('By account', report.by_account, report.breakdown_groups.account),
     breakdownSection('By region', report.by_region, report.breakdown_groups.region),

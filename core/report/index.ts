@@ -8,10 +8,10 @@ export {
   type HistoryGrouping, type HistoryPoint, type ScopeFilter, type SnapshotSummary, type Trend, type TrendResult,
 } from './history.js';
 export { escapeHtml, renderHtml } from './html.js';
-export { escapeMarkdown, renderMarkdown } from './markdown.js';
+export { cloudCounts, escapeMarkdown, renderMarkdown } from './markdown.js';
 export {
   buildReport, rankByCost, rankByCount, REPORT_TITLE,
-  type BreakdownRow, type BreakdownStat, type ComplianceReport, type DataQualitySummary, type MissingTarget,
+  type BreakdownRow, type BreakdownStat, type ComplianceReport, type ConsistencyRow, type ConsistencySection, type DataQualitySummary, type MissingTarget,
   type ReportAggregates, type ReportCounts, type ReportInput, type ReportOptions, type ReportScope, type ReportSummary,
   type ViolationRow, type ViolationStat,
 } from './model.js';

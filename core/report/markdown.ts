@@ -1,7 +1,7 @@
 // The report as Markdown. Every value from the cloud (tag keys and values, names, reasons) is
 // escaped, so a tag value cannot break a table or inject links, HTML or headings.
 import { describeScope, describeTarget, money, percent } from './format.js';
-import type { BreakdownRow, ComplianceReport, ViolationRow } from './model.js';
+import type { BreakdownRow, ComplianceReport, ConsistencySection, ViolationRow } from './model.js';
 
 const WORD = /^[A-Za-z0-9]$/;
 
@@ -43,6 +43,22 @@ function violationTable(title: string, rows: ViolationRow[]): string[] {
   ), ''];
 }
 
+/** `aws: 3, gcp: 1`: counts per cloud, by cloud name. */
+export function cloudCounts(counts: Record<string, number>): string {
+  return Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([cloud, n]) => `${cloud}: ${n}`).join(', ');
+}
+
+function consistencyTable(section: ConsistencySection | undefined): string[] {
+  if (!section || section.issues.length === 0) return [];
+  const more = section.issues_total > section.issues.length ? ` (${section.issues.length} of ${section.issues_total})` : '';
+  return [`## Cross-cloud consistency${more}`, '', ...table(
+    ['Tag', 'Issue', 'Spellings (resources per cloud)', 'Use'],
+    section.issues.map((i) => [escapeMarkdown(i.tag), i.kind === 'key_spelling' ? 'key spelled differently' : 'value spelled differently',
+      i.variants.map((v) => `${escapeMarkdown(v.spelling)}${v.declared ? '' : ' (undeclared)'} (${cloudCounts(v.counts)})`).join('; '),
+      escapeMarkdown(i.canonical ?? i.tag)]),
+  ), ...(section.truncated ? ['', '_Counted over the most frequent tag values only: rare spellings may be missing._'] : []), ''];
+}
+
 export function renderMarkdown(report: ComplianceReport): string {
   const s = report.summary;
   const dq = report.data_quality;
@@ -70,11 +86,13 @@ export function renderMarkdown(report: ComplianceReport): string {
     ['Non-compliant monthly cost', money(s.non_compliant_monthly_cost)],
   ]), '');
   lines.push(
+    ...breakdownTable('By cloud', report.by_cloud ?? [], report.by_cloud?.length ?? 0),
     ...violationTable('Top violations by count', report.top_violations_by_count),
     ...violationTable('Top violations by cost', report.top_violations_by_cost),
     ...breakdownTable('By resource type', report.by_resource_type, report.breakdown_groups.resource_type),
     ...breakdownTable('By account', report.by_account, report.breakdown_groups.account),
     ...breakdownTable('By region', report.by_region, report.breakdown_groups.region),
+    ...consistencyTable(report.consistency),
   );
   if (report.recommendations.length > 0) {
     lines.push('## Recommendations', '',

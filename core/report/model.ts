@@ -76,7 +76,27 @@ export interface ReportAggregates {
   byResourceType: BreakdownStat[];
   byAccount: BreakdownStat[];
   byRegion: BreakdownStat[];
+  /** Absent where a caller built aggregates before reports broke down by cloud. */
+  byCloud?: BreakdownStat[];
   violations: ViolationStat[];
+}
+
+/** A tag spelled (key) or valued differently across clouds, with resource counts per cloud. */
+export interface ConsistencyRow {
+  tag: string;
+  kind: 'key_spelling' | 'value_spelling';
+  canonical: string | null;
+  variants: { spelling: string; declared: boolean; counts: Record<string, number> }[];
+  counts: Record<string, number>;
+  message: string;
+}
+
+export interface ConsistencySection {
+  issues: ConsistencyRow[];
+  /** Issues before the list was capped. */
+  issues_total: number;
+  /** The (cloud, key, value) counts were capped: rare spellings may be missing. */
+  truncated: boolean;
 }
 
 export interface ReportInput extends ReportAggregates {
@@ -85,6 +105,7 @@ export interface ReportInput extends ReportAggregates {
   policyVersionId: number | null;
   scope: ReportScope;
   dataQuality: DataQualitySummary;
+  consistency?: ConsistencySection;
 }
 
 export interface ReportOptions {
@@ -137,8 +158,12 @@ export interface ComplianceReport {
   by_resource_type: BreakdownRow[];
   by_account: BreakdownRow[];
   by_region: BreakdownRow[];
+  /** One row per cloud the scan read, sorted by cloud name. */
+  by_cloud: BreakdownRow[];
   /** How many groups each breakdown had before it was capped. */
   breakdown_groups: { resource_type: number; account: number; region: number };
+  /** Cross-cloud spelling differences of the same logical tag; present when the report has them. */
+  consistency?: ConsistencySection;
   top_violations_by_count: ViolationRow[];
   /** Only findings whose non-compliant resources have a known, positive cost. */
   top_violations_by_cost: ViolationRow[];
@@ -213,9 +238,11 @@ export function buildReport(input: ReportInput, opts: ReportOptions): Compliance
     by_resource_type: breakdown(input.byResourceType),
     by_account: breakdown(input.byAccount),
     by_region: breakdown(input.byRegion),
+    by_cloud: (input.byCloud ?? []).map(breakdownRow).sort((a, b) => compareText(a.key, b.key)),
     breakdown_groups: {
       resource_type: input.byResourceType.length, account: input.byAccount.length, region: input.byRegion.length,
     },
+    ...(input.consistency ? { consistency: input.consistency } : {}),
     top_violations_by_count: rankByCount(input.violations, topN),
     top_violations_by_cost: rankByCost(input.violations, topN),
     recommendations: opts.includeRecommendations ? recommend(input) : [],

@@ -20,7 +20,13 @@ export const scopeParams = {
     .describe(`Region codes, at most ${MAX_REGIONS_PER_CALL}; default: every opted-in region`),
   cloud_provider: z.enum(['aws', 'azure', 'gcp', 'all']).default('aws')
     .describe('Cloud to scan: aws, azure, gcp, or all three. A cloud the workers cannot read (no credentials) is named in ' +
-      'data_quality.missing and the others still answer. accounts and regions apply to AWS'),
+      'data_quality.missing and the others still answer. accounts and regions apply to AWS, subscriptions to Azure, gcp_scopes to GCP'),
+  subscriptions: z.array(z.string().max(64)).max(MAX_ACCOUNTS_PER_CALL, `at most ${MAX_ACCOUNTS_PER_CALL} subscriptions per call`).optional()
+    .describe('Azure subscription ids (GUIDs) to scan, each within clouds.azure.subscriptions when that is configured; default: ' +
+      'the configured subscriptions, else every subscription the credential can read. Needs cloud_provider azure or all'),
+  gcp_scopes: z.array(z.string().max(100)).max(MAX_ACCOUNTS_PER_CALL, `at most ${MAX_ACCOUNTS_PER_CALL} GCP scopes per call`).optional()
+    .describe('GCP Cloud Asset scopes to scan (projects/P, folders/N, organizations/N), each one of clouds.gcp.scopes; ' +
+      'default: every configured scope. Needs cloud_provider gcp or all'),
 };
 
 export const waitParams = {
@@ -34,6 +40,8 @@ export interface ScopeArgs {
   accounts?: string[];
   regions?: string[];
   cloud_provider?: 'aws' | 'azure' | 'gcp' | 'all';
+  subscriptions?: string[];
+  gcp_scopes?: string[];
 }
 
 export function scopeOf(args: ScopeArgs): ScanScope {
@@ -43,6 +51,8 @@ export function scopeOf(args: ScopeArgs): ScanScope {
     ...(args.accounts ? { accounts: args.accounts } : {}),
     ...(args.regions ? { regions: args.regions } : {}),
     ...(args.filters ? { filters: args.filters } : {}),
+    ...(args.subscriptions ? { subscriptions: args.subscriptions } : {}),
+    ...(args.gcp_scopes ? { gcp_scopes: args.gcp_scopes } : {}),
   };
   try {
     const scope = normaliseScope(input);
@@ -55,6 +65,41 @@ export function scopeOf(args: ScopeArgs): ScanScope {
     }
     throw err;
   }
+}
+
+/** What the gateway knows of the other clouds' configured targets (config clouds.azure / clouds.gcp). */
+export interface ConfiguredCloudTargets {
+  azure?: { subscriptions?: string[] };
+  gcp?: { scopes?: string[] };
+}
+
+/**
+ * Refuses (ToolError) a scope naming Azure subscriptions or GCP scopes outside the configured ones,
+ * before any workflow starts, as AWS accounts outside the allowed set are. Azure without configured
+ * subscriptions leaves the choice to the credential (the worker lists what it may read); GCP scans
+ * only configured scopes.
+ */
+export function assertCloudTargetsConfigured(clouds: ConfiguredCloudTargets, scope: ScanScope): void {
+  if (scope.subscriptions?.length) {
+    const configured = clouds.azure?.subscriptions?.map((s) => s.toLowerCase());
+    const outside = configured ? scope.subscriptions.filter((s) => !configured.includes(s.toLowerCase())) : [];
+    if (outside.length) {
+      throw new ToolError(`subscription(s) ${listOf(outside)} are not configured for scanning (clouds.azure.subscriptions: ` +
+        `${listOf(configured!)}): name configured subscriptions, or none to scan them all`);
+    }
+  }
+  if (scope.gcpScopes?.length) {
+    const configured = clouds.gcp?.scopes ?? [];
+    const outside = scope.gcpScopes.filter((s) => !configured.includes(s));
+    if (outside.length) {
+      throw new ToolError(`GCP scope(s) ${listOf(outside)} are not configured for scanning (clouds.gcp.scopes: ` +
+        `${configured.length ? listOf(configured) : 'none'}): name configured scopes, or none to scan them all`);
+    }
+  }
+}
+
+function listOf(values: string[]): string {
+  return values.length > 5 ? `${values.slice(0, 5).join(', ')} and ${values.length - 5} more` : values.join(', ');
 }
 
 // The scan id parameter shared by the scan control tools: the scan's Temporal workflow id.

@@ -88,6 +88,11 @@ function textOrNull(value: unknown, max = 300): string | null {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/** The sentence a reply leads its caveats with when the scan did not read everything; '' when it did. */
+export function dataQualityWarning(dq: Pick<DataQualitySummary, 'status' | 'missing_total'>, consequence: string): string {
+  return dq.status === 'complete' ? '' : `Warning: data quality is ${dq.status} (${dq.missing_total} target(s) not read); ${consequence}.`;
+}
+
 /** The stored data quality of a scan, with failed targets in snake_case and reasons redacted. */
 export function dataQualityOf(scan: ScanRecord): DataQualitySummary {
   const dq = scan.dataQuality as (ScanRecord['dataQuality'] & { missingTotal?: unknown }) | null;

@@ -10,20 +10,23 @@ import { scopeOf, scopeParams, waitParams } from '../scans/params.js';
 import type { ScanRecord, Store } from '../../store/index.js';
 import type { ScanMemo } from '../scans/memo.js';
 import { pageParams, severityParam, violationPage } from '../scans/violation-pages.js';
+import { consistencySection, scopeClouds, withInheritanceHints } from '../scans/cross-cloud.js';
 
 export const checkTagCompliance = defineTool({
   name: 'check_tag_compliance',
   title: 'Check tag compliance',
   description:
     'Scans resources in scope against the tagging policy and returns the compliance score (compliant / total), ' +
-    'counts, breakdowns by resource type, account and region, and the violations (paged: pass next_cursor back as ' +
+    'counts, breakdowns by resource type, account, region and cloud, and the violations (paged: pass next_cursor back as ' +
     'cursor). Any scope works, up to the whole organisation in one call: there is no need to batch resource types. ' +
     'A stored result of the same scope younger than the cache TTL (1 h) is returned at once (cached: true) unless ' +
     'force_refresh. Otherwise a durable scan runs; if it takes longer than wait_seconds, the reply has status ' +
     '"running" and a scan_id: call get_scan_status with it later. Always read data_quality: "partial" means some ' +
     'accounts or regions could not be read. store_snapshot: true keeps the result for get_violation_history. ' +
     'Accounts must be within the allowed set (SCAN_ACCOUNTS, else the organisation\'s active accounts): a scope ' +
-    'naming any other account is refused. At most 1000 accounts and 40 regions per call. A scope of every resource ' +
+    'naming any other account is refused; so are Azure subscriptions and GCP scopes outside the configured ones. ' +
+    'With several clouds, `consistency` lists tags spelled or valued differently across clouds; Azure violations whose ' +
+    'resource group carries the missing tag say so in `hint` (fixable with Azure Policy\'s inherit-tag effect). At most 1000 accounts and 40 regions per call. A scope of every resource ' +
     'type in every allowed account (several accounts) is first confirmed with the user (or pass confirm_scope: true). ' +
     'Call get_tagging_policy first to explain what the rules are.',
   inputSchema: z.object({
@@ -55,12 +58,22 @@ export const checkTagCompliance = defineTool({
  * With a memo, a page read moments ago for the same completed scan is reused.
  */
 export async function completedCheck(store: Store, scan: ScanRecord, cached: boolean, paging: CheckPaging, memo?: ScanMemo) {
-  const read = () => violationPage(store, scan.id, paging);
-  const page = await (memo ? memo.page(scan, paging, read) : read());
+  const read = async () => {
+    const page = await violationPage(store, scan.id, paging);
+    return { ...page, violations: await withInheritanceHints(store, scan, page.violations) };
+  };
+  // Only a scan of several clouds can disagree with itself across clouds.
+  const [page, consistency] = await Promise.all([
+    memo ? memo.page(scan, paging, read) : read(),
+    scopeClouds(scan).length > 1 ? consistencySection(store, scan) : undefined,
+  ]);
+  const inheritable = page.violations.filter((v) => v.inheritable_from_resource_group).length;
   return {
-    structured: { status: scan.status, scan_id: scan.workflowId, scan: summaryView(scan, cached), ...page },
+    structured: { status: scan.status, scan_id: scan.workflowId, scan: summaryView(scan, cached), ...page, ...(consistency ? { consistency } : {}) },
     text: `${summaryText(scan, cached)} Showing ${page.violations.length} violation(s)` +
-      `${page.next_cursor ? '; more with next_cursor' : ''}.`,
+      `${page.next_cursor ? '; more with next_cursor' : ''}.` +
+      (inheritable ? ` ${inheritable} of them inheritable from the resource group (see hint).` : '') +
+      (consistency?.issues_total ? ` ${consistency.issues_total} cross-cloud consistency issue(s): see consistency.` : ''),
   };
 }
 

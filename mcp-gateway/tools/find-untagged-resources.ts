@@ -2,12 +2,14 @@
 // scope, as keyset pages bound to that scan.
 import { z } from 'zod';
 import { scopeHash } from '../../core/scan-id.js';
-import { CursorError, decodeCursor, encodeCursor, missingRequiredTags, money, resourceAge } from '../../core/report/index.js';
+import { encodeCursor, missingRequiredTags, money, resourceAge } from '../../core/report/index.js';
 import type { ScanRecord, Store } from '../../store/index.js';
 import { defineTool } from '../context.js';
 import { ToolError } from '../errors.js';
-import { dataQualityOf, dataQualitySchema, runningScan, scanStateShape } from '../scans/state-views.js';
+import { dataQualityOf, dataQualitySchema, runningScan, scanStateShape, dataQualityWarning } from '../scans/state-views.js';
 import { resolveScan } from '../scans/resolve.js';
+import { toolCursor } from '../scans/tool-cursors.js';
+import { scanCosts } from '../cost/untagged-costs.js';
 import { scopeOf, scopeParams, waitParams } from '../scans/params.js';
 
 const resourceSchema = z.object({
@@ -23,6 +25,8 @@ const resourceSchema = z.object({
   age_note: z.string().optional()
     .describe('Why age_days is null, e.g. "Lambda does not report a creation date"; absent when age_days is known'),
   monthly_cost: z.number().nullable().optional().describe('Estimated USD per month (with include_costs); null when unknown'),
+  cost_basis: z.enum(['actual', 'service_average', 'estimated']).nullable().optional()
+    .describe('Where monthly_cost comes from (see get_cost_attribution_gap); absent without Cost Explorer'),
 });
 
 export const findUntaggedResources = defineTool({
@@ -34,7 +38,8 @@ export const findUntaggedResources = defineTool({
     'starts and the call waits up to wait_seconds. If it is still running the reply has status "running" and a ' +
     'scan_id: call get_scan_status with it until it completes, then call this tool again. Call get_tagging_policy ' +
     'first to see which tags are required. Per resource: arn, missing_tags (required tags it lacks), tags (current), ' +
-    'age_days (null when unknown, with age_note saying why) and, with include_costs, monthly_cost (USD estimate, null when unknown). ' +
+    'age_days (null when unknown, with age_note saying why) and, with include_costs, monthly_cost (USD for the last full month, null when ' +
+    'unknown) with its cost_basis, from the cost model of get_cost_attribution_gap when Cost Explorer is available. ' +
     'total_untagged counts every page; to page, pass next_cursor back as cursor with the same other parameters. ' +
     'min_cost_threshold keeps resources costing at least that much a month (resources of unknown cost are kept, ' +
     'with monthly_cost null) and implies include_costs. If data_quality.status is "partial", some accounts or ' +
@@ -63,6 +68,10 @@ export const findUntaggedResources = defineTool({
       total_monthly_cost: z.number().nullable().describe('Sum of the known monthly costs of every matching resource (USD)'),
       resources_with_cost: z.number().int(),
       resources_cost_unknown: z.number().int(),
+      source: z.enum(['cost_explorer', 'stored']).optional().describe('cost_explorer: last full month, the cost model of get_cost_attribution_gap'),
+      period: z.object({ Start: z.string(), End: z.string() }).optional(),
+      note: z.string().optional(),
+      cost_explorer_calls: z.object({ made: z.number().int(), saved_by_cache: z.number().int() }).optional(),
     }).optional().describe('With include_costs or min_cost_threshold'),
     next_cursor: z.string().nullable().optional().describe('Pass as cursor for the next page; null on the last page'),
     data_quality: dataQualitySchema.optional(),
@@ -87,8 +96,15 @@ export const findUntaggedResources = defineTool({
     }
 
     const now = new Date();
-    const rows = await ctx.store.listUntaggedResources(scan.id, { minMonthlyCost, after, limit: input.limit + 1 });
-    const totals = await ctx.store.untaggedTotals(scan.id, { minMonthlyCost });
+    // With costs, the cost model (Cost Explorer) prices rows, filters and totals where it can.
+    const model = includeCosts ? await scanCosts(ctx, scan, scope) : undefined;
+    const tables = model?.costs?.tables;
+    const rows = tables
+      ? await ctx.store.listUntaggedByModelCost(scan.id, tables, { minMonthlyCost, after, limit: input.limit + 1 })
+      : await ctx.store.listUntaggedResources(scan.id, { minMonthlyCost, after, limit: input.limit + 1 });
+    const totals = tables
+      ? await ctx.store.untaggedTotalsByModelCost(scan.id, tables, { minMonthlyCost })
+      : await ctx.store.untaggedTotals(scan.id, { minMonthlyCost });
     const page = rows.slice(0, input.limit);
     const last = page.at(-1);
     const nextCursor = rows.length > input.limit && last ? encodeCursor({ scanId: scan.id, after: last.resourceId, filter }) : null;
@@ -104,12 +120,14 @@ export const findUntaggedResources = defineTool({
       tags: r.tags,
       state: r.state,
       ...resourceAge(r.resourceType, r.createdAt, now),
-      ...(includeCosts ? { monthly_cost: r.monthlyCost } : {}),
+      ...(includeCosts ? { monthly_cost: r.monthlyCost === null ? null : Math.round(r.monthlyCost * 100) / 100 } : {}),
+      ...(model?.costs ? { cost_basis: model.costs.basisOf(r) } : {}),
     }));
     const costs = includeCosts ? {
       total_monthly_cost: totals.monthlyCost === null ? null : Math.round(totals.monthlyCost * 100) / 100,
       resources_with_cost: totals.withCost,
       resources_cost_unknown: totals.matching - totals.withCost,
+      ...(model && (model.view.source === 'cost_explorer' || model.view.note) ? model.view : {}),
     } : undefined;
 
     const text = [
@@ -119,9 +137,7 @@ export const findUntaggedResources = defineTool({
       costs ? `Known monthly cost: ${money(costs.total_monthly_cost)}` +
         `${costs.resources_cost_unknown ? ` (${costs.resources_cost_unknown} of unknown cost)` : ''}.` : '',
       nextCursor ? `This page has ${page.length}; pass next_cursor as cursor for more.` : `This page has ${page.length} (last page).`,
-      dataQuality.status !== 'complete'
-        ? `Warning: data quality is ${dataQuality.status} (${dataQuality.missing_total} target(s) not read); the list may be incomplete.`
-        : '',
+      dataQualityWarning(dataQuality, 'the list may be incomplete'),
     ].filter(Boolean).join(' ');
     return {
       structured: {
@@ -145,16 +161,7 @@ export const findUntaggedResources = defineTool({
 
 /** The scan and position a cursor points at, checked against this call's scope and filters. */
 async function scanOfCursor(store: Pick<Store, 'getScan'>, cursor: string, filter: string, hash: string): Promise<{ scan: ScanRecord; after: string }> {
-  let decoded;
-  try {
-    decoded = decodeCursor(cursor);
-  } catch (err) {
-    if (err instanceof CursorError) throw new ToolError('invalid cursor: pass next_cursor exactly as returned, or omit cursor to start over');
-    throw err;
-  }
-  if (decoded.filter !== filter) {
-    throw new ToolError('the cursor was issued for a different min_cost_threshold; repeat the first call\'s parameters, or omit cursor to start over');
-  }
+  const decoded = toolCursor(cursor, filter, 'a different min_cost_threshold');
   const scan = await store.getScan(decoded.scanId);
   if (!scan || scan.status !== 'completed') {
     throw new ToolError('the scan this cursor pages through is no longer available; call again without cursor');

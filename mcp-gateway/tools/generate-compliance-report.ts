@@ -3,9 +3,11 @@
 import { z } from 'zod';
 import { buildReport, percent, renderReport, REPORT_FORMATS } from '../../core/report/index.js';
 import { defineTool } from '../context.js';
-import { dataQualityOf, dataQualitySchema, reportScopeOf, runningScan, scanStateShape } from '../scans/state-views.js';
+import { dataQualityOf, dataQualitySchema, reportScopeOf, runningScan, scanStateShape, dataQualityWarning } from '../scans/state-views.js';
 import { resolveScan } from '../scans/resolve.js';
 import { scopeOf, scopeParams, waitParams } from '../scans/params.js';
+import { modelPricedViolations } from '../cost/untagged-costs.js';
+import { consistencySchema, consistencySection, scopeClouds } from '../scans/cross-cloud.js';
 
 const violationSchema = z.object({
   tag: z.string().describe('Tag key as the policy spells it'),
@@ -36,13 +38,14 @@ export const generateComplianceReport = defineTool({
   title: 'Generate compliance report',
   description:
     'Builds a compliance report from the scan of the given scope: the compliance score (compliant / total), counts, ' +
-    'breakdowns by resource type, account and region, the top violations by count (tag + kind) and by the monthly ' +
+    'breakdowns by cloud, resource type, account and region, the top violations by count (tag + kind) and by the monthly ' +
     'cost of the non-compliant resources (when costs are known), and prioritised recommendations. format picks the ' +
     'rendering returned in `report`: json (default), markdown, csv (one table; formula-safe) or html (standalone ' +
     'page); the structured fields (summary, top_violations, recommendations, data_quality) are the same for every ' +
     'format. A recent stored scan of the same scope answers at once; otherwise a scan starts and the call waits up to ' +
     'wait_seconds, returning status "running" with a scan_id to poll with get_scan_status if it is not done. ' +
-    'If data_quality.status is "partial", some accounts or regions could not be read: say so with the figures.',
+    'For a scope of several clouds (cloud_provider all) `consistency` lists tags spelled or valued differently across ' +
+    'clouds, with counts per cloud. If data_quality.status is "partial", some accounts or regions could not be read: say so with the figures.',
   inputSchema: z.object({
     ...scopeParams,
     ...waitParams,
@@ -65,15 +68,32 @@ export const generateComplianceReport = defineTool({
       message: z.string(),
     })).optional(),
     data_quality: dataQualitySchema.optional(),
+    by_cloud: z.array(z.object({
+      key: z.string().describe('aws, azure or gcp'),
+      total: z.number().int(),
+      compliant: z.number().int(),
+      non_compliant: z.number().int(),
+      compliance_score: z.number(),
+      non_compliant_monthly_cost: z.number().nullable(),
+    })).optional().describe('Per-cloud counts and scores, one row per cloud the scan read'),
+    consistency: consistencySchema.optional(),
   }),
   annotations: { title: 'Generate compliance report', readOnlyHint: true, idempotentHint: true, openWorldHint: true },
   async handler(ctx, input) {
-    const outcome = await resolveScan(ctx, { scope: scopeOf(input), forceRefresh: input.force_refresh, waitSeconds: input.wait_seconds });
+    const scope = scopeOf(input);
+    const outcome = await resolveScan(ctx, { scope, forceRefresh: input.force_refresh, waitSeconds: input.wait_seconds });
     if (outcome.state === 'running') return runningScan(outcome.scanId, outcome.progress);
     const { scan, cached } = outcome;
-    const aggregates = await ctx.store.reportAggregates(scan.id);
+    // Consistency needs two clouds; it is aggregated by SQL, like the rest of the report.
+    const [aggregates, consistency] = await Promise.all([
+      ctx.store.reportAggregates(scan.id),
+      scopeClouds(scan).length > 1 ? consistencySection(ctx.store, scan) : undefined,
+    ]);
+    // Violations by cost: the cost model's figures (Cost Explorer) when AWS access is configured.
+    aggregates.violations = await modelPricedViolations(ctx, scan, scope, aggregates.violations);
     const report = buildReport({
       ...aggregates,
+      ...(consistency ? { consistency } : {}),
       scanId: scan.workflowId,
       finishedAt: scan.finishedAt,
       policyVersionId: scan.policyVersionId,
@@ -87,10 +107,10 @@ export const generateComplianceReport = defineTool({
       `${s.compliance_score === null ? 'No score' : `Compliance ${percent(s.compliance_score)}`}: ${s.compliant} of ${s.total_resources} resources compliant in scan ${scan.workflowId}` +
         `${cached ? ' (stored result)' : ''}; ${s.never_tagged} with no tags at all.`,
       top ? `Top violation: ${top.kind} "${top.tag}" on ${top.resources} resource(s).` : 'No violations.',
+      report.by_cloud.length > 1 ? `By cloud: ${report.by_cloud.map((c) => `${c.key} ${percent(c.compliance_score)} (${c.compliant}/${c.total})`).join(', ')}.` : '',
+      consistency?.issues_total ? `${consistency.issues_total} cross-cloud consistency issue(s).` : '',
       report.recommendations.length ? `${report.recommendations.length} recommendation(s).` : '',
-      report.data_quality.status !== 'complete'
-        ? `Warning: data quality is ${report.data_quality.status} (${report.data_quality.missing_total} target(s) not read); figures may undercount.`
-        : '',
+      dataQualityWarning(report.data_quality, 'figures may undercount'),
       `The ${input.format} report is in the report field.`,
     ].filter(Boolean).join(' ');
     return {
@@ -106,6 +126,8 @@ export const generateComplianceReport = defineTool({
         top_violations_by_cost: report.top_violations_by_cost,
         recommendations: report.recommendations,
         data_quality: report.data_quality,
+        by_cloud: report.by_cloud,
+        ...(report.consistency ? { consistency: report.consistency } : {}),
       },
       text,
     };

@@ -12,6 +12,15 @@ import { generateComplianceReport } from './generate-compliance-report.js';
 import { getViolationHistory } from './get-violation-history.js';
 import { scheduleComplianceAudit } from './schedule-compliance-audit.js';
 import { importAwsTagPolicy } from './import-aws-tag-policy.js';
+import { detectTagDrift } from './detect-tag-drift.js';
+import { exportViolationsCsvTool } from './export-violations-csv.js';
+import { generateTerraformPolicyTool } from './generate-terraform-policy.js';
+import { generateConfigRulesTool } from './generate-config-rules.js';
+import { getCostAttributionGap } from './get-cost-attribution-gap.js';
+import { suggestTagsTool } from './suggest-tags.js';
+import { generateCustodianPolicy } from './generate-custodian-policy.js';
+import { generateOpenopsWorkflow } from './generate-openops-workflow.js';
+import { exportForAutomationTool } from './export-for-automation.js';
 
 const tool = (definition: unknown) => definition as ToolDefinition;
 
@@ -20,6 +29,11 @@ export const TOOLS: ToolDefinition[] = [
   tool(startComplianceScanTool), tool(getScanStatus), tool(listScans), tool(cancelScan),
   tool(validateResourceTags),
   tool(findUntaggedResources), tool(generateComplianceReport), tool(getViolationHistory),
+  tool(getCostAttributionGap),
+  tool(suggestTagsTool),
   tool(scheduleComplianceAudit),
   tool(importAwsTagPolicy),
+  tool(detectTagDrift), tool(exportViolationsCsvTool),
+  tool(generateTerraformPolicyTool), tool(generateConfigRulesTool),
+  tool(generateCustodianPolicy), tool(generateOpenopsWorkflow), tool(exportForAutomationTool),
 ];

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { defineTool, type ToolContext } from '../context.js';
 import { ToolError } from '../errors.js';
+import { assertScopeAllowed } from '../allowed-accounts.js';
 import {
   ScheduleInputError, checkScheduleId, createAuditSchedule, deleteAuditSchedule, describeAuditSchedule, listAuditSchedules,
   pauseAuditSchedule, resolveSchedule, safeText, resumeAuditSchedule, scheduleParamsSchema, triggerAuditSchedule, updateAuditSchedule,
@@ -87,7 +88,10 @@ async function run(ctx: ToolContext, input: Input) {
   switch (input.action) {
     case 'create': {
       if (input.schedule_id) throw new ToolError('create derives schedule_id from the schedule and scope; leave it out (use update to change one)');
-      const { scheduleId, created } = await createAuditSchedule(ctx.temporal, ctx.config, resolveSchedule(paramsOf(input)), { note: `created ${who}` });
+      const resolved = resolveSchedule(paramsOf(input));
+      // A schedule runs unattended for months: refuse foreign accounts now, not at its first run.
+      await assertScopeAllowed(ctx, resolved.scope);
+      const { scheduleId, created } = await createAuditSchedule(ctx.temporal, ctx.config, resolved, { note: `created ${who}` });
       const schedule = await describeAuditSchedule(ctx.temporal, scheduleId);
       return {
         structured: { action: 'create', schedule_id: scheduleId, created, schedule },
@@ -98,7 +102,9 @@ async function run(ctx: ToolContext, input: Input) {
     }
     case 'update': {
       const scheduleId = idOf(input);
-      await updateAuditSchedule(ctx.temporal, ctx.config, scheduleId, resolveSchedule(paramsOf(input)), { note: `updated ${who}` });
+      const resolved = resolveSchedule(paramsOf(input));
+      await assertScopeAllowed(ctx, resolved.scope);
+      await updateAuditSchedule(ctx.temporal, ctx.config, scheduleId, resolved, { note: `updated ${who}` });
       const schedule = await describeAuditSchedule(ctx.temporal, scheduleId);
       return { structured: { action: 'update', schedule_id: scheduleId, schedule }, text: `Scheduled audit ${scheduleId} updated; next run ${schedule.nextRuns[0] ?? 'not planned'}.` };
     }

@@ -1,6 +1,7 @@
-// validate_resource_tags: the live tags of up to 100 named resources, checked against the current
-// policy right now. Reads AWS directly from the gateway (no scan, no Temporal, nothing stored), so
-// a model can confirm a fix the moment it is made.
+// validate_resource_tags: the live tags of up to 100 named resources (AWS ARNs, Azure resource ids,
+// GCP full resource names), checked against the current policy right now. Reads each cloud directly
+// from the gateway (no scan, no Temporal, nothing stored), so a model can confirm a fix the moment
+// it is made.
 import { z } from 'zod';
 import { loadActivePolicy } from '../../store/policy-sync.js';
 import { evaluate } from '../../core/compliance/index.js';
@@ -10,12 +11,14 @@ import { accountsOfArns, assertAccountsAllowed } from '../allowed-accounts.js';
 import { defineTool } from '../context.js';
 import { redactSecrets, ToolError } from '../errors.js';
 import { readLiveTags } from '../../cloud/aws/live-tags.js';
+import type { Cloud } from '../../core/resource.js';
+import { assertLiveIdsConfigured, cloudOfId, liveResource, liveScanner, malformedId, readCloudTags } from '../live-tags.js';
 
 export { NOT_RETURNED_NOTE } from '../../cloud/aws/live-tags.js';
 export const MAX_ARNS = MAX_ARNS_PER_CALL;
 
 const violationSchema = z.object({
-  kind: z.string().describe('missing_required_tag, invalid_value, invalid_format, empty_value, wrong_key_case or key_case_mismatch'),
+  kind: z.string().describe('missing_required_tag, invalid_value, invalid_format, empty_value, wrong_key_case, key_case_mismatch or gcp_label_rule'),
   tag: z.string().describe('The tag key as the policy spells it'),
   severity: z.enum(['error', 'warning']),
   message: z.string(),
@@ -26,10 +29,11 @@ const violationSchema = z.object({
 });
 
 const resultSchema = z.object({
-  arn: z.string(),
-  resource_type: z.string().describe('service:kind, e.g. ec2:instance'),
-  account: z.string(),
-  region: z.string().describe("The resource's region; an S3 bucket's own region; `global` for region-less ARNs"),
+  arn: z.string().describe('The id as given: an ARN, an Azure resource id or a GCP full resource name'),
+  cloud: z.enum(['aws', 'azure', 'gcp']),
+  resource_type: z.string().describe('service:kind, e.g. ec2:instance, azure:compute/virtualmachines, gcp:compute/instance'),
+  account: z.string().describe('AWS account, Azure subscription or GCP project'),
+  region: z.string().describe("The resource's region; an S3 bucket's own region; `global` for region-less ARNs; `unknown` for Azure (tags are read without the location)"),
   compliant: z.boolean().describe('No error-severity violation (warnings alone keep a resource compliant)'),
   violations: z.array(violationSchema),
   tags: z.record(z.string(), z.string()).describe('The tags read just now'),
@@ -54,22 +58,27 @@ export const validateResourceTags = defineTool({
   name: 'validate_resource_tags',
   title: 'Validate resource tags',
   description:
-    'Reads the CURRENT tags of specific AWS resources, by ARN, straight from AWS and checks them against the tagging ' +
-    'policy now. Use it for a handful of known resources: to confirm a fix right after tags were changed, or to check ' +
-    'resources the user names. It does not use or update scan results; for a whole account, region or resource type ' +
-    'use check_tag_compliance instead. Up to 100 ARNs per call (S3 buckets as arn:aws:s3:::name). Each ARN is reported ' +
-    'on its own: `results` holds resources that were read (compliant, violations, the tags found), `errors` the ARNs ' +
-    'that could not be checked and why (malformed ARN, bucket does not exist, access denied to the account), so one bad ' +
-    'ARN never hides the others. A result with note "not returned by the Tagging API" was evaluated as having no tags: ' +
-    'the resource was never tagged, or it does not exist. Every account named (in an ARN or in bucket_accounts) must be ' +
-    'within the allowed set (SCAN_ACCOUNTS, else the organisation\'s active accounts); otherwise the whole call is refused ' +
-    'and nothing is read. Call get_tagging_policy to explain a violation.',
+    'Reads the CURRENT tags of specific resources straight from their cloud and checks them against the tagging ' +
+    'policy now: AWS ARNs, Azure resource ids (/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.X/<type>/<name>, ' +
+    'any case) and GCP full resource names (//compute.googleapis.com/projects/<p>/zones/<z>/instances/<name>), mixed freely. ' +
+    'Use it for a handful of known resources: to confirm a fix right after tags were changed, or to check resources the ' +
+    'user names. It does not use or update scan results; for a whole account, subscription, project, region or resource ' +
+    'type use check_tag_compliance instead. Up to 100 ids per call (S3 buckets as arn:aws:s3:::name). Each id is reported ' +
+    'on its own: `results` holds resources that were read (compliant, violations, the tags found), `errors` the ids that ' +
+    'could not be checked and why (malformed id, resource does not exist, access denied), so one bad id never hides the ' +
+    'others. A result with note "not returned by the Tagging API" was evaluated as having no tags: the resource was never ' +
+    'tagged, or it does not exist. Azure tag keys are compared ignoring case; GCP labels follow the label rules. Every AWS ' +
+    'account named (in an ARN or in bucket_accounts) must be within the allowed set (SCAN_ACCOUNTS, else the organisation\'s ' +
+    'active accounts), every Azure subscription within clouds.azure.subscriptions when configured, and every GCP project ' +
+    'within clouds.gcp.scopes; otherwise the whole call is refused and nothing is read. Call get_tagging_policy to explain a violation.',
   inputSchema: z.object({
-    resource_arns: z.array(z.string().min(1).max(2048, 'an ARN is at most 2048 characters'))
-      .min(1, 'give at least one ARN')
-      .max(MAX_ARNS, `at most ${MAX_ARNS} ARNs per call: split the list, or use check_tag_compliance for a whole scope`)
-      .describe('ARNs of the resources to check, e.g. arn:aws:ec2:us-east-1:123456789012:instance/i-0abc; duplicates are checked once'),
-    cloud_provider: z.literal('aws').optional().describe('Only aws is supported'),
+    resource_arns: z.array(z.string().min(1).max(2048, 'an ARN or id is at most 2048 characters'))
+      .min(1, 'give at least one ARN or resource id')
+      .max(MAX_ARNS, `at most ${MAX_ARNS} ARNs per call (Azure and GCP ids count alike): split the list, or use check_tag_compliance for a whole scope`)
+      .describe('Ids of the resources to check: ARNs (arn:aws:ec2:us-east-1:123456789012:instance/i-0abc), Azure resource ids, ' +
+        'GCP full resource names; duplicates are checked once'),
+    cloud_provider: z.enum(['aws', 'azure', 'gcp', 'all']).optional()
+      .describe('Only accept ids of this cloud (others are reported in errors); default: each id\'s own cloud'),
     bucket_accounts: z.array(z.string().regex(/^\d{12}$/, 'an account id is 12 digits')).max(100).optional()
       .describe('Accounts that may own the S3 buckets listed (bucket ARNs carry no account id). The server\'s own account, ' +
         'the accounts of the other ARNs and the configured accounts are searched anyway.'),
@@ -87,38 +96,49 @@ export const validateResourceTags = defineTool({
   }),
   annotations: { title: 'Validate resource tags', readOnlyHint: true, idempotentHint: true, openWorldHint: true },
   async handler(ctx, input) {
+    const ids = [...new Set(input.resource_arns)];
+    const maxArns = ctx.config.gateway.maxArnsPerCall;
+    if (ids.length > maxArns) {
+      throw new ToolError(`at most ${maxArns} ARNs per call (MAX_ARNS_PER_CALL), got ${ids.length} (Azure and GCP ids count alike): split the list, or use check_tag_compliance`);
+    }
+    const byCloud: Record<Cloud, string[]> = { aws: [], azure: [], gcp: [] };
+    const errors: { arn: string; error: string }[] = [];
+    const early = new Map<string, string>();
+    for (const id of ids) {
+      const cloud = cloudOfId(id);
+      const wanted = input.cloud_provider ?? 'all';
+      const problem = wanted !== 'all' && wanted !== cloud ? `not ${wanted === 'azure' ? 'an' : 'a'} ${wanted} resource id (cloud_provider is ${wanted})`
+        : cloud === 'aws' ? undefined : malformedId(cloud, id);
+      if (problem) early.set(id, problem);
+      else byCloud[cloud].push(id);
+    }
     const aws = ctx.aws;
-    if (!aws) throw new ToolError('AWS access is not configured on this gateway, so live tags cannot be read; use check_tag_compliance.');
+    if (byCloud.aws.length && !aws) {
+      throw new ToolError('AWS access is not configured on this gateway, so live AWS tags cannot be read; use check_tag_compliance.');
+    }
+    // Before any role is assumed or any cloud read: an id outside what may be reached refuses the whole call.
+    if (byCloud.aws.length) await assertAccountsAllowed(ctx, [...accountsOfArns(byCloud.aws), ...(input.bucket_accounts ?? [])]);
+    assertLiveIdsConfigured(ctx.config, byCloud.azure, byCloud.gcp);
     // The policy scans use: the version policySync activated, else the policy file.
     const loaded = await loadActivePolicy(ctx.store, ctx.config.policy.path);
     const compiled = compiledFor(loaded.hash, () => compilePolicy(loaded.policy));
-    const arns = [...new Set(input.resource_arns)];
-    const maxArns = ctx.config.gateway.maxArnsPerCall;
-    if (arns.length > maxArns) {
-      throw new ToolError(`at most ${maxArns} ARNs per call (MAX_ARNS_PER_CALL), got ${arns.length}: split the list, or use check_tag_compliance`);
-    }
-    // Before any role is assumed: an ARN or bucket account outside the allowed set refuses the whole call.
-    await assertAccountsAllowed(ctx, [...accountsOfArns(arns), ...(input.bucket_accounts ?? [])]);
-    const outcomes = await readLiveTags({
-      logger: ctx.logger, correlationId: ctx.correlationId, signal: ctx.signal,
-      progress: (done, total, message) => ctx.progress(done, total, message),
-      configuredAccounts: ctx.config.clouds.aws.accounts,
-    }, aws, arns, input.bucket_accounts ?? []);
+    const [awsOutcomes, azureOutcomes, gcpOutcomes] = await Promise.all([
+      byCloud.aws.length ? readLiveTags({
+        logger: ctx.logger, correlationId: ctx.correlationId, signal: ctx.signal,
+        progress: (done, total, message) => ctx.progress(done, total, message),
+        configuredAccounts: ctx.config.clouds.aws.accounts,
+      }, aws!, byCloud.aws, input.bucket_accounts ?? []) : new Map(),
+      byCloud.azure.length ? readCloudTags(liveScanner(ctx, 'azure'), byCloud.azure) : new Map(),
+      byCloud.gcp.length ? readCloudTags(liveScanner(ctx, 'gcp'), byCloud.gcp) : new Map(),
+    ]);
 
     const results: z.infer<typeof resultSchema>[] = [];
-    const errors: { arn: string; error: string }[] = [];
-    for (const arn of arns) {
-      const outcome = outcomes.get(arn)!;
-      if ('error' in outcome) {
-        // A non-ARN is echoed back to say which input failed, never a credential pasted by mistake.
-        errors.push({ arn: redactSecrets(outcome.arn), error: redactSecrets(outcome.error) });
-        continue;
-      }
-      const { compliant, findings } = evaluate(compiled, { cloud: 'aws', id: arn, type: outcome.resource_type, account: outcome.account, region: outcome.region, tags: outcome.tags });
-      const noRules = compiled.rulesFor('aws', outcome.resource_type).length === 0 ? `no policy rule applies to ${outcome.resource_type}` : undefined;
-      const note = [outcome.note, noRules].filter(Boolean).join('; ');
+    const evaluated = (cloud: Cloud, id: string, at: { type: string; account: string; region: string }, tags: Record<string, string>, note?: string) => {
+      const { compliant, findings } = evaluate(compiled, { cloud, id, type: at.type, account: at.account, region: at.region, tags });
+      const noRules = compiled.rulesFor(cloud, at.type).length === 0 ? `no policy rule applies to ${at.type}` : undefined;
+      const notes = [note, noRules].filter(Boolean).join('; ');
       results.push({
-        ...outcome,
+        arn: id, cloud, resource_type: at.type, account: at.account, region: at.region, tags,
         compliant,
         violations: findings.map((f) => ({
           kind: f.kind, tag: f.tag, severity: f.severity, message: f.message,
@@ -127,8 +147,23 @@ export const validateResourceTags = defineTool({
           ...(f.allowed ? { allowed: [...f.allowed] } : {}),
           ...(f.suggestion !== undefined ? { suggestion: f.suggestion } : {}),
         })),
-        ...(note ? { note } : {}),
+        ...(notes ? { note: notes } : {}),
       });
+    };
+    for (const id of ids) {
+      const problem = early.get(id);
+      // A non-id is echoed back to say which input failed, never a credential pasted by mistake.
+      if (problem) { errors.push({ arn: redactSecrets(id), error: problem }); continue; }
+      const cloud = cloudOfId(id);
+      if (cloud === 'aws') {
+        const outcome = (awsOutcomes as Awaited<ReturnType<typeof readLiveTags>>).get(id)!;
+        if ('error' in outcome) { errors.push({ arn: redactSecrets(outcome.arn), error: redactSecrets(outcome.error) }); continue; }
+        evaluated('aws', id, { type: outcome.resource_type, account: outcome.account, region: outcome.region }, outcome.tags, outcome.note);
+        continue;
+      }
+      const live = (cloud === 'azure' ? azureOutcomes : gcpOutcomes).get(id);
+      if (!live || 'error' in live) { errors.push({ arn: redactSecrets(id), error: redactSecrets(live?.error ?? 'not read') }); continue; }
+      evaluated(cloud, id, liveResource(cloud, id, live), live.tags);
     }
     const compliantCount = results.filter((r) => r.compliant).length;
     const summary = { checked: results.length, compliant: compliantCount, non_compliant: results.length - compliantCount, errors: errors.length };

@@ -148,8 +148,8 @@ describe('the Azure scanner against an ARM fake', () => {
     const group = seeded[1]!.groups[0]!;
     const missing = `/subscriptions/${SUB_A}/resourceGroups/rg-0/providers/Microsoft.Compute/virtualMachines/gone`;
     const tags = await scanner.readTags([vm.id, group.id, missing, 'arn:aws:s3:::bucket']);
-    expect(tags.get(vm.id)).toEqual({ tags: vm.tags });
-    expect(tags.get(group.id)).toEqual({ tags: { env: 'prod' } });
+    expect(tags.get(vm.id)).toEqual({ tags: vm.tags, account: SUB_A, type: normaliseAzureType(vm.type) });
+    expect(tags.get(group.id)).toEqual({ tags: { env: 'prod' }, account: SUB_B, type: 'azure:resources/resourcegroups' });
     expect(tags.get(missing)).toEqual({ error: expect.stringMatching(/not found/) });
     expect(tags.get('arn:aws:s3:::bucket')).toEqual({ error: expect.stringMatching(/not an Azure resource id/) });
     expect(fake.requests.find((r) => r.path === `${vm.id}/providers/Microsoft.Resources/tags/default`)?.query['api-version']).toMatch(/^\d{4}-/);

@@ -116,7 +116,7 @@ describe('GCP scanner over the Cloud Asset REST shape', () => {
   it('reads live labels by full resource name with an exact-name query in the name\'s project', async () => {
     const id = P1[3]!.name;
     const tags = await scanner.readTags([id, 'arn:aws:s3:::bucket', '//compute.googleapis.com/projects/p1/zones/z/instances/gone']);
-    expect(tags.get(id)).toEqual({ tags: P1[3]!.labels });
+    expect(tags.get(id)).toEqual({ tags: P1[3]!.labels, account: 'p1', region: P1[3]!.location, type: 'gcp:storage/bucket' });
     expect(tags.get('arn:aws:s3:::bucket')).toMatchObject({ error: expect.stringMatching(/not a GCP full resource name/) });
     expect(tags.get('//compute.googleapis.com/projects/p1/zones/z/instances/gone')).toMatchObject({ error: expect.stringMatching(/not found/) });
     expect(fake.requests.map((r) => [r.path, r.query.get('query')])).toEqual([

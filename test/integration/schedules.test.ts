@@ -128,6 +128,22 @@ describe('scheduled audits', () => {
     await expect(call({ action: 'create', ...params, timezone: 'Nowhere/Land' })).rejects.toThrow(/unknown timezone/);
   });
 
+  it('refuses to schedule an account outside the allowed set, on create and on update, and creates nothing', async () => {
+    const aws = { ...stack.config.clouds.aws, accounts: ['111111111111'] };
+    const narrowed: ToolContext = { ...ctx(), config: { ...stack.config, clouds: { ...stack.config.clouds, aws } } };
+    const run = (input: Record<string, unknown>) => scheduleComplianceAudit.handler(narrowed, scheduleComplianceAudit.inputSchema.parse(input));
+    const before = (await listAuditSchedules(client)).length;
+    await expect(run({ action: 'create', resource_types: ['s3:bucket'], accounts: ['111111111111', '222222222222'] }))
+      .rejects.toThrow(/222222222222/);
+    expect((await listAuditSchedules(client)).length).toBe(before);
+    const ok = await run({ action: 'create', resource_types: ['s3:bucket'], accounts: ['111111111111'], time: '05:05' });
+    if (!('structured' in ok)) throw new Error('unexpected input request');
+    await expect(run({ action: 'update', schedule_id: ok.structured.schedule_id, resource_types: ['s3:bucket'], accounts: ['333333333333'] }))
+      .rejects.toThrow(/333333333333/);
+    expect((await describeAuditSchedule(client, ok.structured.schedule_id!)).scope).toMatchObject({ accounts: ['111111111111'] });
+    await run({ action: 'delete', schedule_id: ok.structured.schedule_id });
+  });
+
   it('trigger now runs a scheduled scan: stored snapshot in history, ScanTrigger=scheduled, notified once; an overlapping trigger is skipped', async () => {
     const { org } = stack;
     const created = await call({ action: 'create', schedule: 'daily', time: '04:00', resource_types: [...SEEDED_TYPES], regions: org.regions, recipients: ['owner@example.com'] });

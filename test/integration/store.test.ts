@@ -211,7 +211,7 @@ describe.each(backends)('store on $kind', (backend) => {
       expect(firstRun.applied).toEqual(versions);
       const tables = await db.query<{ table_name: string }>(
         `select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
-      expect(tables.map((t) => t.table_name)).toEqual(['audit_log', 'call_guard_counts', 'policy_sync_state', 'policy_versions', 'scan_failures', 'scan_notifications', 'scan_resources', 'scans', 'schema_migrations']);
+      expect(tables.map((t) => t.table_name)).toEqual(['audit_log', 'call_guard_counts', 'cost_explorer_cache', 'policy_sync_state', 'policy_versions', 'scan_failures', 'scan_notifications', 'scan_resources', 'scans', 'schema_migrations']);
     });
 
     it('re-apply as a no-op', async () => {
@@ -513,12 +513,12 @@ describe.each(backends)('store on $kind', (backend) => {
       const expected = tally((r) => r.resourceType);
       expect(await store.scanTotals(scanId)).toEqual({
         total: 8, compliant: 3, nonCompliant: 5, byResourceType: expected,
-        byAccount: tally((r) => r.account), byRegion: tally((r) => r.region),
+        byAccount: tally((r) => r.account), byRegion: tally((r) => r.region), byCloud: tally((r) => r.cloud),
       });
       expect(expected).toEqual({ 'ec2:instance': { total: 3, compliant: 2 }, 's3:bucket': { total: 4, compliant: 1 }, 'lambda:function': { total: 1, compliant: 0 } });
       expect(Object.keys(tally((r) => r.account))).toHaveLength(2);
       expect(await store.countScanResources(scanId)).toBe(8);
-      expect(await store.scanTotals(await aRunningScan())).toEqual({ total: 0, compliant: 0, nonCompliant: 0, byResourceType: {}, byAccount: {}, byRegion: {} });
+      expect(await store.scanTotals(await aRunningScan())).toEqual({ total: 0, compliant: 0, nonCompliant: 0, byResourceType: {}, byAccount: {}, byRegion: {}, byCloud: {} });
     });
 
     it('record scan failures once per target, keeping the first reason', async () => {

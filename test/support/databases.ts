@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { openDb, type Db } from '../../store/index.js';
 
 export const TEST_DATABASE_ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -64,3 +65,15 @@ export async function createTestPglite(): Promise<TestPglite> {
     cleanup: () => rm(dataDir, { recursive: true, force: true }),
   };
 }
+
+/** Both store backends, each provisioned empty, for suites that must hold on PostgreSQL and PGlite alike. */
+export const STORE_BACKENDS = [
+  { kind: 'postgres', async provision(): Promise<{ db: Db; release: () => Promise<void> }> {
+    const database = await createTestDatabase();
+    return { db: await openDb({ databaseUrl: database.url, poolMax: 4 }), release: () => database.drop() };
+  } },
+  { kind: 'pglite', async provision(): Promise<{ db: Db; release: () => Promise<void> }> {
+    const dir = await createTestPglite();
+    return { db: await openDb({ dataDir: dir.dataDir }), release: () => dir.cleanup() };
+  } },
+];

@@ -13,6 +13,12 @@ describe('resolveSchedule', () => {
     expect(resolveSchedule({ cron: ' 15  2 * *  1-5 ', time: '09:00' }).cron).toBe('15 2 * * 1-5');
   });
 
+  it('cloud_provider all schedules every cloud; one cloud stays one', () => {
+    expect(resolveSchedule({ cloud_provider: 'all' }).scope.clouds).toEqual(['aws', 'azure', 'gcp']);
+    expect(resolveSchedule({ cloud_provider: 'gcp' }).scope.clouds).toEqual(['gcp']);
+    expect(scheduleIdFor(resolveSchedule({ cloud_provider: 'all' }))).not.toBe(scheduleIdFor(resolveSchedule({})));
+  });
+
   it('maps notification_format to the channels the runs use', () => {
     expect(resolveSchedule({}).channels).toEqual(['email', 'webhook']);
     expect(resolveSchedule({ notification_format: 'email' }).channels).toEqual(['email']);

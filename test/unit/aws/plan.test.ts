@@ -18,6 +18,13 @@ describe('planShards', () => {
     expect(shards).toEqual(['us-east-1 tagged:sqs,cloudfront:distribution+global', 'eu-west-1 tagged:sqs']);
   });
 
+  it('leaves the types of other clouds in a mixed scope out of every AWS shard', () => {
+    const shards = planShards(['us-east-1'], ['ec2:instance', 'azure:compute/virtualmachines', 'gcp:compute.googleapis.com/Instance', 'sqs:queue']);
+    expect(shards.map(label).sort()).toEqual(['us-east-1 ec2:instance', 'us-east-1 tagged:sqs+global']);
+    expect(JSON.stringify(shards)).not.toMatch(/azure|gcp/);
+    expect(planShards(['us-east-1'], ['azure:*', 'gcp:*'])).toEqual([]);
+  });
+
   it('plans every lister plus an unfiltered Tagging API shard for "all"', () => {
     const shards = planShards(['us-east-1', 'eu-west-1'], ['all']).map(label);
     expect(shards.filter((s) => s.startsWith('us-east-1'))).toHaveLength(6 + 1);

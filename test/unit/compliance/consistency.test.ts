@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { crossCloudConsistency } from '../../../core/compliance/index.js';
+import {
+  consistencyKeyFolds, crossCloudConsistency, crossCloudConsistencyFromCounts, foldTagKey, type TagValueCount,
+} from '../../../core/compliance/index.js';
 import type { Cloud, Resource } from '../../../core/resource.js';
 import { aCompiledPolicy, aResource, aRule } from '../builders.js';
 
@@ -74,5 +76,33 @@ describe('crossCloudConsistency', () => {
     const free = aCompiledPolicy({ required: [aRule('Team')] });
     const resources = [on('aws', { Team: 'data' }), on('gcp', { team: 'data-platform' }), on('gcp', { team: 'data-science' }), on('aws', { Team: 'ab' }), on('gcp', { team: 'abc' })];
     expect(crossCloudConsistency(free, resources).filter((i) => i.kind === 'value_spelling')).toEqual([]);
+  });
+});
+
+describe('crossCloudConsistencyFromCounts', () => {
+  const policy = aCompiledPolicy({ required: [aRule('Environment', { allowed_values: ['production', 'staging'] }), aRule('CostCenter')] });
+
+  it('finds from (cloud, type, key, value) counts what the check finds over the resources', () => {
+    const resources = [
+      ...times(3, () => on('aws', { Environment: 'prod', CostCenter: 'CC-1' })),
+      ...times(2, () => on('azure', { environment: 'Production', costcenter: 'cc-1' })),
+      ...times(4, () => on('gcp', { environment: 'production', cost_center: 'cc-1', unrelated: 'x' })),
+    ];
+    // Aggregate as the store does: group by (cloud, type, key, value), keys filtered to the policy's folds.
+    const folds = new Set(consistencyKeyFolds(policy));
+    const groups = new Map<string, TagValueCount>();
+    for (const r of resources) {
+      for (const [key, value] of Object.entries(r.tags)) {
+        if (!folds.has(foldTagKey(key))) continue;
+        const id = JSON.stringify([r.cloud, r.type, key, value]);
+        const entry = groups.get(id) ?? { cloud: r.cloud, resourceType: r.type, key, value, resources: 0 };
+        entry.resources++;
+        groups.set(id, entry);
+      }
+    }
+    expect(folds.has('unrelated')).toBe(false);
+    const fromCounts = crossCloudConsistencyFromCounts(policy, groups.values());
+    expect(fromCounts.length).toBeGreaterThan(0);
+    expect(fromCounts).toEqual(crossCloudConsistency(policy, resources));
   });
 });
