@@ -149,8 +149,7 @@ async function plan(input: ComplianceScanInput, seam: boolean, publish: (p: Scan
   return carry;
 }
 
-/** The targets a scope names in one cloud; unset: every target the worker may scan there. */
-/** The targets the scope names for `cloud`; undefined (every allowed one) in scopes stored before Azure and GCP targets existed. */
+/** The targets a scope names in one cloud; unset (as in every scope stored before Azure and GCP targets existed): every target the worker may scan there. */
 function targetsOf(scope: ScanScope, cloud: string): string[] | undefined {
   if (cloud === 'aws') return scope.accounts;
   if (cloud === 'azure') return scope.subscriptions;

@@ -1,21 +1,11 @@
 // The signals a suggestion is learned from, as feature strings `group:value`: where the resource
 // is (account, region, VPC, subnet, security groups), what it is (type), what it is called (name
 // and id tokens) and the other tags it carries (Application=X usually comes with Owner=Y).
-import type { Cloud, ResourceContext } from '../resource.js';
+import type { ScanResourceRow } from '../scan.js';
 import { namedPartOfId, tokensOf } from './tokens.js';
 
-/** A resource as the suggester sees it: a stored scan row has every field. */
-export interface SuggestSubject {
-  resourceId: string;
-  cloud: Cloud;
-  account: string;
-  region: string;
-  /** service:kind */
-  resourceType: string;
-  name?: string | null;
-  tags: Record<string, string>;
-  context?: ResourceContext | null;
-}
+/** A resource as the suggester sees it: the fields of a stored scan row it learns from. */
+export type SuggestSubject = Pick<ScanResourceRow, 'resourceId' | 'cloud' | 'account' | 'region' | 'resourceType' | 'name' | 'tags' | 'context'>;
 
 export const FEATURE_GROUPS = ['account', 'region', 'type', 'vpc', 'subnet', 'sg', 'token', 'tag'] as const;
 export type FeatureGroup = (typeof FEATURE_GROUPS)[number];
