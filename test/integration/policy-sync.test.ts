@@ -32,12 +32,14 @@ import { REPO_ROOT } from '../../worker/temporal-cli.js';
 import { createWorker } from '../../worker/worker.js';
 import { policySync } from '../../workflows/contract.js';
 import { SCAN_POLICY_PATH } from '../support/aws-seed.js';
+import { referenceText } from '../unit/builders.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_CREDENTIALS, startMoto, type MotoServer } from '../support/moto.js';
 import { startTestTemporal } from '../support/temporal.js';
 
-const EXAMPLE = readFileSync(path.resolve(REPO_ROOT, '../shared/reference/aws_org_tag_policy_example.json'), 'utf8');
+// The shared reference beside the clone when present, else the copy in test/fixtures (a clean clone has only that).
+const EXAMPLE = referenceText('aws_org_tag_policy_example.json');
 const tagPolicy = (tags: Record<string, unknown>) => JSON.stringify({ tags });
 
 describe('AWS Organizations tag policies on moto', () => {
