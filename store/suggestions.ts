@@ -1,22 +1,14 @@
 // Reads behind suggest_tags: which completed scan holds a resource, and a scan's resources as
 // keyset pages of exactly what the suggestion model reads (no violations, no costs).
 import type { SuggestSubject } from '../core/suggest/index.js';
-import type { Cloud, ResourceContext } from '../core/resource.js';
 import { positiveLimit } from './columns.js';
 import type { Db } from './db.js';
+import type { ScanResourceSqlRow } from './scan-resources.js';
 
 const MAX_PAGE = 10_000;
 
-interface SubjectRow {
-  resource_id: string;
-  cloud: Cloud;
-  account: string;
-  region: string;
-  resource_type: string;
-  name: string | null;
-  tags: Record<string, string>;
-  context: ResourceContext | null;
-}
+/** The columns the suggester reads, as `pg` returns them. */
+type SubjectRow = Pick<ScanResourceSqlRow, 'resource_id' | 'cloud' | 'account' | 'region' | 'resource_type' | 'name' | 'tags' | 'context'>;
 
 const SUBJECT_COLUMNS = 'resource_id, cloud, account, region, resource_type, name, tags, context';
 

@@ -5,17 +5,16 @@
 // workload-identity (external_account) file whose token exchange this process answers with the
 // fake's access token. Run directly (`node --import tsx cloud-fake-process.ts '<args json>'`) it
 // prints that environment as one JSON line and serves until SIGTERM.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startAzureFake } from '../../test/support/azure-fake.js';
 import { startGcpFake } from '../../test/support/gcp-fake.js';
 import { azureSubscriptions, gcpInventory, type CloudShape } from './cloud-inventory.js';
+import { startServingProcess } from './serving-process.js';
 
 export type FakeCloud = 'azure' | 'gcp';
 
@@ -36,20 +35,8 @@ const ARM_PAGE = 1000;
 const ACCESS_TOKEN = 'bench-gcp-access-token';
 
 export async function startCloudFakeProcess(args: Args): Promise<CloudFakeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify(args)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await exited;
-  };
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code, signal) => reject(new Error(`${args.cloud} fake exited (${signal ?? code}) before listening`)));
-  }).catch(async (err: unknown) => { await stop(); throw err; });
-  return { pid: child.pid!, workerEnv: JSON.parse(line) as Record<string, string>, stop };
+  const { line, pid, stop } = await startServingProcess(fileURLToPath(import.meta.url), args, `${args.cloud} fake`);
+  return { pid, workerEnv: JSON.parse(line) as Record<string, string>, stop };
 }
 
 async function serveAzure(shape: CloudShape): Promise<{ env: Record<string, string>; close(): Promise<void> }> {

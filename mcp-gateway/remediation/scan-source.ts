@@ -17,8 +17,6 @@ import { scanIdParam, scopeOf, scopeParams, waitParams, type ScopeArgs } from '.
 import { awaitScan, resolveScan, type ScanOutcome } from '../scans/resolve.js';
 
 const PAGE = 1000;
-/** Recent scans searched for a scan_id that is not its scope's newest. */
-const RECENT_SCANS = 500;
 const MAX_SUGGESTED_RESOURCES = 10_000;
 
 /** The scope (the peer's resource_types is optional here: default every type), a scan id, suggestions. */
@@ -47,7 +45,7 @@ export interface RemediationArgs extends Partial<ScopeArgs> {
 /** The scan to generate from: explicit, or the scope's latest (a scan starts if none is fresh). */
 export async function remediationScan(ctx: ToolContext, args: RemediationArgs): Promise<ScanOutcome> {
   if (args.scan_id) {
-    // A completed scan is read from the store alone; only a running one needs Temporal.
+    // A completed scan is read from the store alone (its Temporal history may be gone); only a running one needs Temporal.
     const stored = await storedCompletedScan(ctx.store, args.scan_id);
     if (stored) return { state: 'done', scan: stored, cached: true };
     return awaitScan(ctx, args.scan_id, args.wait_seconds ?? ctx.config.gateway.defaultWaitSeconds);
@@ -56,34 +54,41 @@ export async function remediationScan(ctx: ToolContext, args: RemediationArgs): 
   return resolveScan(ctx, { scope, waitSeconds: args.wait_seconds });
 }
 
-/** The completed scan with this workflow id: the newest of its scope (the id carries the scope hash), else a recent one. */
+/** The completed scan with this workflow id. */
 async function storedCompletedScan(store: Store, workflowId: string): Promise<ScanRecord | undefined> {
-  const hash = /^scan-[a-z]+-([0-9a-f]{12})-/.exec(workflowId)?.[1];
-  const newest = hash ? await store.latestCompletedScan(hash) : undefined;
-  if (newest?.workflowId === workflowId) return newest;
-  return (await store.listScans({ limit: RECENT_SCANS })).find((s) => s.workflowId === workflowId && s.status === 'completed');
+  const found = await store.scanByWorkflowId(workflowId);
+  return found?.status === 'completed' ? store.getScan(found.id) : undefined;
 }
 
-/** The policy the scan was evaluated against; the active one when the scan did not record it. */
+/** The policy the scan was evaluated against, with its version; the active one when the scan did not record it. */
+export async function scanPolicy(ctx: ToolContext, scan: ScanRecord): Promise<{ policy: TaggingPolicy; versionId: number }> {
+  const version = scan.policyVersionId === null ? undefined : await ctx.store.getPolicyVersion(scan.policyVersionId);
+  if (version) return { policy: parsePolicy(version.document, `policy version ${version.id}`), versionId: version.id };
+  const active = await loadActivePolicy(ctx.store, ctx.config.policy.path);
+  return { policy: active.policy, versionId: active.id };
+}
+
+/** The policy the scan was evaluated against. */
 export async function policyOfScan(ctx: ToolContext, scan: ScanRecord): Promise<TaggingPolicy> {
-  if (scan.policyVersionId !== null) {
-    const version = await ctx.store.getPolicyVersion(scan.policyVersionId);
-    if (version) return parsePolicy(version.document);
-  }
-  return (await loadActivePolicy(ctx.store, ctx.config.policy.path)).policy;
+  return (await scanPolicy(ctx, scan)).policy;
 }
 
-/** The scan's rows with at least one finding (non-compliant or with warnings), a page at a time in resource id order. */
-export async function* findingRows(store: Store, scanId: string, opts: { nonCompliantOnly?: boolean; after?: string } = {}): AsyncGenerator<ScanResourceRow> {
+/** The scan's rows with at least one finding (non-compliant or with warnings), a keyset page at a time in resource id order. */
+export async function* findingPages(store: Store, scanId: string, opts: { nonCompliantOnly?: boolean; after?: string } = {}): AsyncGenerator<ScanResourceRow[]> {
   let after = opts.after;
   for (;;) {
     const page = await store.listScanResources(scanId, {
       limit: PAGE, after, withFindings: true, ...(opts.nonCompliantOnly ? { compliant: false } : {}),
     });
-    yield* page;
+    if (page.length > 0) yield page;
     if (page.length < PAGE) return;
     after = page[page.length - 1]!.resourceId;
   }
+}
+
+/** The same rows one at a time. */
+export async function* findingRows(store: Store, scanId: string, opts: { nonCompliantOnly?: boolean; after?: string } = {}): AsyncGenerator<ScanResourceRow> {
+  for await (const page of findingPages(store, scanId, opts)) yield* page;
 }
 
 /**

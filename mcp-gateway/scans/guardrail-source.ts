@@ -2,17 +2,14 @@
 // scan (an explicit scan_id, else the latest of the scope, scanned if needed), the policy it was
 // evaluated against, and a digest of its violating rows read page by page, never whole.
 import { z } from 'zod';
-import { parsePolicy, type TaggingPolicy } from '../../core/policy/index.js';
+import type { TaggingPolicy } from '../../core/policy/index.js';
 import { digestScan, type ScanDigest } from '../../core/remediation/config-rules-policy.js';
 import type { Cloud } from '../../core/resource.js';
-import type { ScanResourceRow } from '../../core/scan.js';
-import { loadActivePolicy } from '../../store/policy-sync.js';
-import type { ScanRecord, Store } from '../../store/index.js';
+import type { ScanRecord } from '../../store/index.js';
 import type { ToolContext } from '../context.js';
-import { awaitScan, resolveScan, type ScanOutcome } from './resolve.js';
-import { scanIdParam, scopeOf, scopeParams, waitParams } from './params.js';
-
-const PAGE = 1000;
+import { findingPages, remediationScan, scanPolicy } from '../remediation/scan-source.js';
+import type { ScanOutcome } from './resolve.js';
+import { scanIdParam, scopeParams, waitParams } from './params.js';
 
 /** Inputs both guardrail tools take: the cloud(s), the scan, dry run and the tags to cover. */
 export const guardrailParams = {
@@ -57,38 +54,17 @@ type GuardrailInput = {
   wait_seconds?: number;
 };
 
-/** The scan to build from, or a running scan's handle. */
-export async function guardrailScan(ctx: ToolContext, input: GuardrailInput): Promise<ScanOutcome> {
-  if (input.scan_id) {
-    // A completed scan is read from the store (its Temporal history may be gone); else Temporal says how it runs.
-    const found = await ctx.store.scanByWorkflowId(input.scan_id);
-    const scan = found?.status === 'completed' ? await ctx.store.getScan(found.id) : undefined;
-    if (scan) return { state: 'done', scan, cached: false };
-    return awaitScan(ctx, input.scan_id, input.wait_seconds ?? 0);
-  }
-  return resolveScan(ctx, { scope: scopeOf({ ...input, cloud_provider: input.cloud }), waitSeconds: input.wait_seconds });
+/** The scan to build from, or a running scan's handle (a running scan_id is not waited for unless wait_seconds says so). */
+export function guardrailScan(ctx: ToolContext, input: GuardrailInput): Promise<ScanOutcome> {
+  const waitSeconds = input.scan_id ? input.wait_seconds ?? 0 : input.wait_seconds;
+  return remediationScan(ctx, { ...input, cloud_provider: input.cloud, wait_seconds: waitSeconds });
 }
 
 export async function guardrailSource(ctx: ToolContext, scan: ScanRecord, cached: boolean): Promise<GuardrailSource> {
   // The policy the scan's violations were found against, so the artefacts and the counts agree.
-  const version = scan.policyVersionId === null ? undefined : await ctx.store.getPolicyVersion(scan.policyVersionId);
-  const { policy, id } = version
-    ? { policy: parsePolicy(version.document, `policy version ${version.id}`), id: version.id }
-    : await loadActivePolicy(ctx.store, ctx.config.policy.path);
-  const digest = await digestScan(violatingPages(ctx.store, scan.id));
-  return { scan, cached, policy, policyVersionId: id, digest };
-}
-
-/** The scan's non-compliant rows, a keyset page at a time. */
-async function* violatingPages(store: Store, scanId: string): AsyncGenerator<ScanResourceRow[]> {
-  let after: string | undefined;
-  for (;;) {
-    const page = await store.listScanResources(scanId, { compliant: false, limit: PAGE, ...(after ? { after } : {}) });
-    if (page.length === 0) return;
-    yield page;
-    if (page.length < PAGE) return;
-    after = page[page.length - 1]!.resourceId;
-  }
+  const { policy, versionId } = await scanPolicy(ctx, scan);
+  const digest = await digestScan(findingPages(ctx.store, scan.id, { nonCompliantOnly: true }));
+  return { scan, cached, policy, policyVersionId: versionId, digest };
 }
 
 export const warningSchema = z.object({
