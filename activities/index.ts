@@ -13,7 +13,8 @@ import { createPlanActivities } from './aws/plan.js';
 import { createShardActivity } from './aws/shard.js';
 import { createInventoryActivities } from './inventory.js';
 import { createNotificationActivities, type NotificationSettings } from './notifications.js';
-import { createScanActivities } from './scans.js';
+import { createScanActivities, type ScanClosedListener } from './scans.js';
+import { createScanPlanActivities } from './scan-plan.js';
 import { createPolicySyncActivities } from './policy-sync.js';
 import { createShardActivities } from './shard.js';
 import { createTargetActivities } from './targets.js';
@@ -32,6 +33,10 @@ export interface ActivityDeps {
   scanners?: CloudScanner[];
   /** Scheduled scans' notification settings (config scheduledCompliance.notifications); unset: none configured. */
   notifications?: NotificationSettings;
+  /** Told when a scan reaches its final status (the worker's scan metrics). */
+  onScanClosed?: ScanClosedListener;
+  /** Aborted when the worker starts shutting down (see ShardDeps.draining). */
+  draining?: AbortSignal;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -42,9 +47,10 @@ export function createActivities(deps: ActivityDeps) {
   // Built lazily on first use: a worker that never scans GCP never resolves its credentials.
   const gcp = createGcpScanner(createGcpClients(deps.gcp ?? {}), deps.gcp ?? {});
   const scanners = new CloudScanners([aws, inventory, azure, gcp, ...(deps.scanners ?? [])]);
-  const shardDeps = { store: deps.store, policies };
+  const shardDeps = { store: deps.store, policies, draining: deps.draining };
   return {
-    ...createScanActivities(deps.store, deps.policyPath),
+    ...createScanActivities(deps.store, deps.policyPath, deps.onScanClosed),
+    ...createScanPlanActivities(deps.store),
     ...createPolicySyncActivities(deps.store, deps.aws),
     ...createTargetActivities(scanners),
     ...createShardActivities(shardDeps, scanners),

@@ -26,7 +26,10 @@ export interface CompleteScanInput {
   cloudCalls?: CloudCalls;
 }
 
-export function createScanActivities(store: Store, policyPath: string) {
+/** Told once per scan when completeScan moves it to its final status (never again on a retry). */
+export type ScanClosedListener = (scan: { status: string; trigger: string }) => void;
+
+export function createScanActivities(store: Store, policyPath: string, onScanClosed?: ScanClosedListener) {
   return {
     async resolvePolicyVersion(): Promise<{ id: number; hash: string; source: string }> {
       try {
@@ -58,7 +61,8 @@ export function createScanActivities(store: Store, policyPath: string) {
     async completeScan(input: CompleteScanInput): Promise<ScanTotals> {
       const sql = await store.scanTotals(input.scanId);
       const totals: ScanTotals = { ...sql, score: complianceScore(sql.compliant, sql.total) };
-      await store.completeScan(input.scanId, { status: input.status, totals, dataQuality: input.dataQuality, cloudCalls: input.cloudCalls });
+      const closed = await store.completeScan(input.scanId, { status: input.status, totals, dataQuality: input.dataQuality, cloudCalls: input.cloudCalls });
+      if (closed.changed && closed.scan) onScanClosed?.({ status: closed.scan.status, trigger: closed.scan.trigger });
       return totals;
     },
   };

@@ -3,7 +3,7 @@
 // with the counts so far, so a retried attempt resumes from the last page it wrote; it returns
 // only counts, never resources.
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { CloudCalls } from '../core/cloud-calls.js';
 import { evaluate } from '../core/compliance/index.js';
 import type { ShardCounts } from '../core/scan.js';
@@ -47,7 +47,16 @@ function isCheckpoint(details: unknown): details is Checkpoint {
 export interface ShardDeps {
   store: Store;
   policies: CompiledPolicyCache;
+  /**
+   * Aborted when this worker begins to shut down: a shard then writes the pages it has read,
+   * heartbeats their token and fails its attempt at once, so another worker resumes from that page
+   * instead of waiting for a heartbeat timeout.
+   */
+  draining?: AbortSignal;
 }
+
+/** The failure type of a shard attempt given up because its worker shut down; Temporal retries it elsewhere. */
+export const WORKER_SHUTDOWN_FAILURE = 'WorkerShutdown';
 
 /** Runs one shard in the current activity; `where` names it in logs and failures. */
 export async function runShard(deps: ShardDeps, scanner: CloudScanner, input: ShardInput): Promise<ShardSummary> {
@@ -72,6 +81,8 @@ export async function runShard(deps: ShardDeps, scanner: CloudScanner, input: Sh
   let token = at.token;
   // A page call can be slower than the heartbeat timeout (throttled retries, a slow endpoint):
   // a timer keeps the attempt alive while it waits, so only a dead worker misses heartbeats.
+  // Draining (this worker stops polling), or the SDK cancelling after the grace period for the same reason.
+  const shuttingDown = () => deps.draining?.aborted === true || ctx.cancellationDetails?.workerShutdown === true;
   const heartbeatMs = ctx.info.heartbeatTimeoutMs;
   const keepAlive = heartbeatMs ? setInterval(heartbeat, Math.max(1000, heartbeatMs / 3)) : undefined;
   try {
@@ -98,15 +109,25 @@ export async function runShard(deps: ShardDeps, scanner: CloudScanner, input: Sh
       pendingRows += rows.length;
       pendingPages++;
       token = page.next;
-      if (pendingRows >= FLUSH_ROWS || !token) {
-        // A cancelled or ended scan (its workflow gone) must not gain rows after it closed.
-        if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`shard ${where} cancelled`);
+      const leaving = shuttingDown();
+      if (pendingRows >= FLUSH_ROWS || !token || leaving) {
+        // A cancelled or ended scan (its workflow gone) must not gain rows after it closed; a
+        // worker shutting down is not that: its rows belong to a scan that goes on elsewhere.
+        if (ctx.cancellationSignal.aborted && !leaving) throw new CancelledFailure(`shard ${where} cancelled`);
         await deps.store.writeScanResources(pending.join(''));
         at = { token, pages: at.pages + pendingPages, resources: at.resources + pendingRows, compliant: at.compliant + pendingCompliant };
         pending = []; pendingRows = 0; pendingCompliant = 0; pendingPages = 0;
       }
       heartbeat();
       if (!token) break;
+      if (leaving) {
+        // The failure carries the checkpoint too: Temporal keeps it as the attempt's last heartbeat,
+        // even when the throttled heartbeat above was not sent yet.
+        throw ApplicationFailure.create({
+          type: WORKER_SHUTDOWN_FAILURE,
+          message: `worker shutting down: shard ${where} stops after page ${at.pages}; another worker resumes from there`,
+        });
+      }
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`shard ${where} cancelled`);
     }
   } finally {

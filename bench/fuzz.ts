@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       POLICY_PATH: path.join(REPO_ROOT, SCAN_POLICY_PATH), PORT: String(port), LOG_LEVEL: 'silent', AWS_ENDPOINT_URL: `http://127.0.0.1:${AWS_PORT}`,
       AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'fuzz-secret-key-should-never-appear', AWS_REGION: 'us-east-1',
       RATE_LIMIT_PER_MINUTE: '1000000', SESSION_CALL_BUDGET: '100000', MAX_IDENTICAL_CALLS: '100000', DEFAULT_WAIT_SECONDS: '0',
+      QUOTA_CALLS_PER_MINUTE: '0', QUOTA_SCANS_PER_DAY: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -59,6 +59,7 @@ export function printBanner(input: BannerInput): void {
   if (input.httpUrl) {
     out(`  MCP (HTTP)      ${input.httpUrl}/mcp`);
     out(`  Health          ${input.httpUrl}/health`);
+    out(`  Dashboard       ${input.httpUrl}/dashboard${config.http.apiKeyHashes.length > 0 ? '   (log in with an API key)' : ''}`);
   }
   if (input.transport === 'stdio') out('  MCP (stdio)     this process\'s stdin/stdout');
   if (input.transport === 'http') {

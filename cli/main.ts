@@ -12,8 +12,10 @@ import { ScheduleInputError, syncDefaultSchedule } from '../client/schedules.js'
 import { writeWorkflowBundle } from '../worker/workflow-bundle.js';
 import { printBanner } from './banner.js';
 import { runEvaluate } from './evaluate.js';
-import { parseScanArgs, runScan } from './scan.js';
+import { isTerminalCommand, runTerminalCommand } from './terminal-commands.js';
+import { EXIT_CODES_TEXT } from './exit-codes.js';
 import { Lifecycle } from './lifecycle.js';
+import { processMetrics } from './metrics.js';
 import { databaseIdentity, findRunningLocalStack, recordLocalStack, type LocalStack } from './local-stack.js';
 import { connectTemporal, openStore } from './runtime.js';
 import { bridgeStdioToHttp } from './stdio-bridge.js';
@@ -26,10 +28,18 @@ const USAGE = `usage: finops-tag-compliance <command>
                      else on its own, with a worker too on the embedded store or with --worker
   evaluate FILE [--snapshot]
                      evaluate an inventory JSON file through the evaluateInventory workflow
-  scan --resource-types T,... [--accounts A,...] [--regions R,...] [--wait SECONDS]
-                     start (or join) the compliance scan of a scope; prints its id and progress or result
+  scan --types T,... [--cloud aws|azure|gcp|all] [--accounts A,...] [--regions R,...] [--subscriptions S,...]
+       [--gcp-scopes P,...] [--wait SECONDS] [--fail-under PERCENT] [--fail-on-partial] [--json] [--no-progress]
+                     start (or join) the compliance scan of a scope, follow it with a progress bar on stderr,
+                     print the summary table on stdout (scan --help for every option)
+  status SCAN_ID [--json]
+                     a scan's progress, or its summary once it ended
+  report [--scan SCAN_ID] [--format html|markdown|csv|json] [--output FILE]
+                     the compliance report of the newest completed scan (or SCAN_ID)
+  schedules [--json] the scheduled audits: cron, next runs, paused, last outcome
   convert-aws-policy IN.json
-                     convert an AWS Organizations tag policy to this tool's policy format (stdout)`;
+                     convert an AWS Organizations tag policy to this tool's policy format (stdout)
+${EXIT_CODES_TEXT}`;
 
 /**
  * Runs the pieces a command needs. Every exit path (signal, failed startup, transport closed,
@@ -55,6 +65,9 @@ async function startStack(config: Config, logger: Logger, opts: { transport: 'ht
   // Fail before starting anything when the HTTP gateway would refuse its auth settings.
   if (opts.transport === 'http') resolveAuthMode(config.http);
 
+  // Registered before any client or worker exists, and flushed last (the lifecycle stops in reverse).
+  const tracing = config.tracing.enabled ? (await import('../worker/tracing.js')).startTracing({ serviceName: config.tracing.serviceName }) : undefined;
+  if (tracing) lifecycle.add('tracing', tracing.shutdown);
   const temporal = await connectTemporal(config, logger, opts.devServer);
   lifecycle.add(temporal.devServer ? 'temporal connection and dev server' : 'temporal connection', temporal.close, { begin: temporal.quiet });
   const store = await openStore(config, logger);
@@ -63,13 +76,16 @@ async function startStack(config: Config, logger: Logger, opts: { transport: 'ht
   // stopped after both (the lifecycle runs in reverse), closing their sockets.
   const aws = awsClientsFrom(config);
   lifecycle.add('aws clients', async () => aws.destroy());
-  const deps = { config, store: store.store, temporal: temporal.client, logger, aws };
+  // One registry for this process's gateway and worker; their separate listeners start once both run.
+  const metrics = await processMetrics(config, { worker: opts.worker });
+  const deps = { config, store: store.store, temporal: temporal.client, logger, aws,
+    ...(opts.transport === 'none' ? {} : { metrics: metrics.gateway(store.store) }) };
 
   if (opts.worker) {
     // The SDK's own warnings while we take its server connection down (polls cut short) are the
     // shutdown working, not news: from then on only its errors are logged.
     const workerLogger = logger.child({});
-    const { worker, connection } = await createWorker({ config, address: temporal.address, store: store.store, logger: workerLogger, aws });
+    const { worker, connection } = await createWorker({ config, address: temporal.address, store: store.store, logger: workerLogger, aws, observability: { ...metrics.worker, ...(tracing ? { tracing } : {}) } });
     const running = worker.run();
     // The config's default daily snapshot (scheduledCompliance): created, updated in place or paused.
     // A bad block stops the start; Temporal refusing it is logged and the rest still starts.
@@ -122,6 +138,7 @@ async function startStack(config: Config, logger: Logger, opts: { transport: 'ht
     process.stdin.once('end', () => void lifecycle.exit('stdin closed', 0));
     void stdio.closed.then(() => lifecycle.exit('transport closed', 0));
   }
+  await metrics.listen(lifecycle, deps.metrics);
   printBanner({ config, temporal, httpUrl, dbKind: store.db.kind, worker: opts.worker, transport: opts.transport });
 }
 
@@ -165,17 +182,16 @@ export async function main(argv: string[]): Promise<void> {
       return runStack(config, logger, { transport: 'stdio', worker, devServer: worker });
     }
     case 'bundle-workflows': // internal: the worker bundles its workflow code in a child process
-      return writeWorkflowBundle(rest[0] ?? 'workflows.js');
+      return writeWorkflowBundle(rest[0] ?? 'workflows.js', rest.slice(1));
     case 'evaluate': {
       const file = rest.find((arg) => !arg.startsWith('--'));
       if (!file) throw new Error('evaluate needs an inventory file: finops-tag-compliance evaluate FILE');
       return runEvaluate(config, path.resolve(file), rest.includes('--snapshot'));
     }
-    case 'scan':
-      return runScan(config, parseScanArgs(rest));
     case 'convert-aws-policy': // offline: AWS tag policy JSON in, our policy JSON on stdout
       return (await import('./convert-aws-policy.js')).runConvertAwsPolicy(rest);
     default:
+      if (isTerminalCommand(command)) return runTerminalCommand(command, rest, config, logger);
       process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
       process.exitCode = 2;
   }

@@ -100,7 +100,9 @@ export async function connectTemporal(config: Config, logger: Logger, allowDevSe
     }
     throw err;
   }
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  // With tracing on, starting a workflow carries the caller's trace (and correlation id) into it.
+  const tracing = config.tracing.enabled ? { interceptors: (await import('../worker/tracing.js')).tracingClientInterceptors() } : {};
+  const client = new Client({ connection, namespace: config.temporal.namespace, ...tracing });
   return {
     address, uiUrl, devServer, client,
     quiet: () => { quiet = true; },

@@ -2,7 +2,8 @@
 // reference to the workflow contract. The gateway, the CLI, the bench and schedules all use it.
 // Identical requests in the same time bucket get the same workflow id and join one scan.
 import {
-  WorkflowIdConflictPolicy, type Client, type WorkflowExecutionDescription, type WorkflowHandleWithFirstExecutionRunId,
+  WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client, type WorkflowExecutionDescription,
+  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { createHash } from 'node:crypto';
@@ -12,6 +13,7 @@ import type { ScanProgress, ScanTrigger } from '../core/scan.js';
 import { scanWorkflowId, scopeHash } from '../core/scan-id.js';
 import { normaliseScope, type ScanScope, type ScopeInput } from '../core/scope.js';
 import type { Config } from '../config/index.js';
+import { approvalInputFor, type StartApproval } from './scan-approval.js';
 import {
   CLOUDS_ATTRIBUTE, SCAN_TRIGGER_ATTRIBUTE, SEARCH_ATTRIBUTES, accountProgressQuery, cancelSignal, complianceScan,
   evaluateInventory, progressQuery, type ComplianceScanInput, type ComplianceScanResult, type EvaluateInventoryResult,
@@ -34,6 +36,8 @@ export interface StartScanOptions {
   bucketSeconds?: number;
   /** Shard concurrency is not among them: the worker owns it (its config clouds.aws.maxConcurrentShards). */
   overrides?: Pick<ComplianceScanInput, 'maxParallelAccounts' | 'accountsPerRun' | 'shardHeartbeatSeconds'>;
+  /** An approved plan hash or a pre-approval; the thresholds come from config.approval. */
+  approval?: StartApproval;
 }
 
 const registered = new WeakMap<Client, Promise<boolean>>();
@@ -64,9 +68,13 @@ export function scanWorkflowIdFor(scope: ScanScope, opts: Omit<StartScanOptions,
   return workflowId;
 }
 
-/** Starts the scan of a scope, or joins the run of the same scope already under that id (USE_EXISTING). */
+/**
+ * Starts the scan of a scope, or joins the run of the same scope already running under that id.
+ * `started` says which (per-principal quotas count only new scans): the start asks Temporal to fail
+ * on a running id, and a failure is answered by joining that run, as USE_EXISTING would have.
+ */
 export async function startComplianceScan(client: Client, config: Config, opts: StartScanOptions)
-  : Promise<{ workflowId: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof complianceScan> }> {
+  : Promise<{ workflowId: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof complianceScan>; started: boolean }> {
   const scope = 'resourceTypes' in opts.scope ? opts.scope : normaliseScope(opts.scope);
   const trigger = opts.trigger ?? 'adhoc';
   const now = opts.now ?? new Date();
@@ -78,18 +86,33 @@ export async function startComplianceScan(client: Client, config: Config, opts: 
     shardHeartbeatSeconds: config.clouds.aws.shardHeartbeatSeconds,
     ...opts.overrides,
   };
+  const approval = approvalInputFor(config, opts.approval);
+  if (approval) input.approval = approval;
   const typedSearchAttributes: SearchAttributePair[] = searchAttributes
     ? [{ key: SCAN_TRIGGER_ATTRIBUTE, value: trigger }, { key: CLOUDS_ATTRIBUTE, value: scope.clouds }] : [];
-  const handle = await client.workflow.start(complianceScan, {
-    taskQueue: config.temporal.taskQueue,
-    workflowId,
-    args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    memo: { scope },
-    typedSearchAttributes,
-    staticSummary: `${trigger} scan: ${scope.accounts?.length ?? 'all'} account(s), ${scope.regions?.join(',') ?? 'all regions'}, ${scope.resourceTypes.join(',')}`,
-  });
-  return { workflowId, handle };
+  try {
+    const handle = await client.workflow.start(complianceScan, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      memo: { scope },
+      typedSearchAttributes,
+      staticSummary: `${trigger} scan: ${scope.accounts?.length ?? 'all'} account(s), ${scope.regions?.join(',') ?? 'all regions'}, ${scope.resourceTypes.join(',')}`,
+    });
+    return { workflowId, handle, started: true };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { workflowId, handle: await joinRunningScan(client, workflowId), started: false };
+  }
+}
+
+/** A handle on the running scan under `workflowId`, pinned to its chain's first run (scans continue as new). */
+async function joinRunningScan(client: Client, workflowId: string): Promise<WorkflowHandleWithFirstExecutionRunId<typeof complianceScan>> {
+  const described = await scanHandle(client, workflowId).describe();
+  const firstExecutionRunId = described.raw.workflowExecutionInfo?.firstRunId || described.runId;
+  const handle = client.workflow.getHandle<typeof complianceScan>(workflowId, undefined, { firstExecutionRunId });
+  return Object.assign(handle, { firstExecutionRunId });
 }
 
 /** A handle on a scan by its workflow id (the scan_id tools hand out). */

@@ -11,6 +11,7 @@ import { scopeHash } from '../core/scan-id.js';
 import type { Config } from '../config/index.js';
 import { ID_PREFIX, ScheduleInputError, resolveSchedule, scheduleIdFor, type ResolvedSchedule } from './schedule-params.js';
 import { searchAttributesRegistered } from './scans.js';
+import { approvalInputFor } from './scan-approval.js';
 import { CLOUDS_ATTRIBUTE, SCAN_TRIGGER_ATTRIBUTE, scheduledAudit, type ScanOutcome, type ScheduledAuditInput } from '../workflows/contract.js';
 
 /**
@@ -25,13 +26,17 @@ export const DEFAULT_SCHEDULE_ID = 'tag-audit-default';
 
 export * from './schedule-params.js';
 
-async function scheduleParts(client: Client, config: Config, scheduleId: string, resolved: ResolvedSchedule, storeSnapshot: boolean) {
+async function scheduleParts(client: Client, config: Config, scheduleId: string, resolved: ResolvedSchedule, storeSnapshot: boolean,
+  approver = 'schedule owner') {
   const searchAttributes = await searchAttributesRegistered(client, config.temporal.namespace);
+  // Approved once, by whoever creates (or updates) the schedule: a nightly run never waits for a person.
+  const approval = approvalInputFor(config, { preApproved: { approver, at: new Date().toISOString(), note: `schedule ${scheduleId}` } });
   const input: ScheduledAuditInput = {
     scheduleId,
     scan: {
       scope: resolved.scope, scopeHash: scopeHash(resolved.scope), trigger: 'scheduled', storeSnapshot, searchAttributes,
       maxParallelAccounts: config.clouds.aws.maxParallelAccounts, shardHeartbeatSeconds: config.clouds.aws.shardHeartbeatSeconds,
+      ...(approval ? { approval } : {}),
     },
     recipients: resolved.recipients,
     channels: resolved.channels,
@@ -57,13 +62,15 @@ export interface SaveOptions {
   scheduleId?: string;
   storeSnapshot?: boolean;
   note?: string;
+  /** Who approves the schedule's scans once, for every run (the creator); recorded on each scan. */
+  approver?: string;
 }
 
 /** Creates the schedule, or finds it already there (same id): `created` says which. */
 export async function createAuditSchedule(client: Client, config: Config, resolved: ResolvedSchedule, opts: SaveOptions = {})
   : Promise<{ scheduleId: string; created: boolean }> {
   const scheduleId = opts.scheduleId ?? scheduleIdFor(resolved);
-  const { spec, action, policies, typedSearchAttributes } = await scheduleParts(client, config, scheduleId, resolved, opts.storeSnapshot ?? true);
+  const { spec, action, policies, typedSearchAttributes } = await scheduleParts(client, config, scheduleId, resolved, opts.storeSnapshot ?? true, opts.approver);
   try {
     await client.schedule.create({
       scheduleId, spec, action, policies, typedSearchAttributes,
@@ -79,7 +86,7 @@ export async function createAuditSchedule(client: Client, config: Config, resolv
 
 /** Replaces the spec, scope and recipients of an existing schedule in place (same id, same run history). */
 export async function updateAuditSchedule(client: Client, config: Config, scheduleId: string, resolved: ResolvedSchedule, opts: Omit<SaveOptions, 'scheduleId'> = {}): Promise<void> {
-  const { spec, action, policies, typedSearchAttributes } = await scheduleParts(client, config, scheduleId, resolved, opts.storeSnapshot ?? true);
+  const { spec, action, policies, typedSearchAttributes } = await scheduleParts(client, config, scheduleId, resolved, opts.storeSnapshot ?? true, opts.approver);
   await withSchedule(scheduleId, () => client.schedule.getHandle(scheduleId).update((previous) => ({
     spec, action, policies, typedSearchAttributes,
     state: { paused: previous.state.paused, note: opts.note ?? previous.state.note ?? '' },
@@ -204,9 +211,11 @@ export async function syncDefaultSchedule(client: Client, config: Config): Promi
     }
   }
   const note = 'default daily snapshot, from config scheduledCompliance';
-  const { created } = await createAuditSchedule(client, config, resolved, { scheduleId, storeSnapshot: block.storeSnapshot, note });
+  // The operator who wrote the config approved its scans: the default audit never waits.
+  const approver = 'config (scheduledCompliance)';
+  const { created } = await createAuditSchedule(client, config, resolved, { scheduleId, storeSnapshot: block.storeSnapshot, note, approver });
   if (created) return { scheduleId, action: 'created' };
-  await updateAuditSchedule(client, config, scheduleId, resolved, { storeSnapshot: block.storeSnapshot, note });
+  await updateAuditSchedule(client, config, scheduleId, resolved, { storeSnapshot: block.storeSnapshot, note, approver });
   // update keeps the paused flag; a config that enables it again means run.
   const d = await handle.describe();
   if (d.state.paused) await handle.unpause(`enabled by config`);

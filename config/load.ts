@@ -12,7 +12,9 @@ export const ENV_KEYS: Record<string, string> = {
   TEMPORAL_CLI_PATH: 'temporal.cliPath',
   TEMPORAL_DEV_PORT: 'temporal.devServer.port',
   TEMPORAL_UI_PORT: 'temporal.devServer.uiPort',
+  TEMPORAL_UI_URL: 'temporal.uiUrl',
   WORKER_SHUTDOWN_GRACE_SECONDS: 'temporal.workerShutdownGraceSeconds',
+  WORKER_MAX_CONCURRENT_ACTIVITIES: 'temporal.maxConcurrentActivities',
   DATABASE_URL: 'database.url',
   DATABASE_POOL_MAX: 'database.poolMax',
   DATA_DIR: 'dataDir',
@@ -31,8 +33,18 @@ export const ENV_KEYS: Record<string, string> = {
   SESSION_IDLE_TIMEOUT_SECONDS: 'http.sessionIdleTimeoutSeconds',
   MAX_SESSIONS_PER_PRINCIPAL: 'http.maxSessionsPerPrincipal',
   MAX_SESSIONS: 'http.maxSessions',
+  AUTH_MODE: 'http.auth.mode', // keys | oauth | both
+  OAUTH_ISSUER: 'http.oauth.issuer',
+  OAUTH_AUDIENCE: 'http.oauth.audience',
+  OAUTH_JWKS_URI: 'http.oauth.jwksUri',
+  OAUTH_RESOURCE: 'http.oauth.resource',
+  OAUTH_REQUIRED_SCOPES: 'http.oauth.requiredScopes', // space- or comma-separated
+  OAUTH_APPROVE_SCOPE: 'http.oauth.approveScope',
+  OAUTH_CLOCK_TOLERANCE_SECONDS: 'http.oauth.clockToleranceSeconds',
   LOG_LEVEL: 'logLevel',
   EXPORTS_DIRECTORY: 'exports.directory',
+  DASHBOARD_SESSION_TTL_MINUTES: 'dashboard.sessionTtlMinutes',
+  CHROMIUM_PATH: 'reports.chromiumPath',
   CROSS_ACCOUNT_ROLE_NAME: 'clouds.aws.crossAccountRoleName',
   CROSS_ACCOUNT_EXTERNAL_ID: 'clouds.aws.externalId',
   AWS_MANAGEMENT_ACCOUNT_ID: 'clouds.aws.managementAccountId',
@@ -43,6 +55,8 @@ export const ENV_KEYS: Record<string, string> = {
   MAX_CONCURRENT_REGIONS: 'clouds.aws.maxConcurrentShards', // old name; MAX_CONCURRENT_SHARDS wins when both are set
   MAX_CONCURRENT_SHARDS: 'clouds.aws.maxConcurrentShards',
   AWS_ENDPOINT_URL: 'clouds.aws.endpoint',
+  AWS_CALLS_PER_SECOND: 'clouds.aws.callsPerSecondPerAccountRegion', // 0 = no budget
+  AWS_CALL_BURST: 'clouds.aws.callBurst',
   COST_EXPLORER_ACCOUNT_ID: 'clouds.aws.costExplorer.accountId',
   COST_EXPLORER_ENDPOINT_URL: 'clouds.aws.costExplorer.endpoint',
   COST_CACHE_TTL_SECONDS: 'clouds.aws.costExplorer.cacheTtlSeconds',
@@ -57,6 +71,8 @@ export const ENV_KEYS: Record<string, string> = {
   AZURE_CA_FILE: 'clouds.azure.caFile',
   AZURE_MAX_CONCURRENT_SHARDS: 'clouds.azure.maxConcurrentShards',
   AZURE_SDK_MAX_RETRIES: 'clouds.azure.sdkMaxRetries',
+  AZURE_CALLS_PER_SECOND: 'clouds.azure.callsPerSecondPerSubscription', // 0 = no budget
+  AZURE_CALL_BURST: 'clouds.azure.callBurst',
   GCP_SCOPES: 'clouds.gcp.scopes', // comma-separated: organizations/N, folders/N, projects/P
   GCP_KEY_FILE: 'clouds.gcp.keyFile',
   GCP_USE_METADATA_SERVER: 'clouds.gcp.useMetadataServer',
@@ -65,6 +81,8 @@ export const ENV_KEYS: Record<string, string> = {
   GCP_API_PROTOCOL: 'clouds.gcp.protocol', // http | https
   GCP_PAGE_SIZE: 'clouds.gcp.pageSize',
   GCP_MAX_CONCURRENT_SHARDS: 'clouds.gcp.maxConcurrentShards',
+  GCP_CALLS_PER_SECOND: 'clouds.gcp.callsPerSecond', // 0 = no budget
+  GCP_CALL_BURST: 'clouds.gcp.callBurst',
   CACHE_TTL_SECONDS: 'gateway.cacheTtlSeconds',
   PARTIAL_CACHE_TTL_SECONDS: 'gateway.partialCacheTtlSeconds',
   SHARD_HEARTBEAT_SECONDS: 'clouds.aws.shardHeartbeatSeconds',
@@ -75,6 +93,8 @@ export const ENV_KEYS: Record<string, string> = {
   PRINCIPAL_CALL_BUDGET: 'gateway.principalCallBudget',
   PRINCIPAL_BUDGET_WINDOW_SECONDS: 'gateway.principalBudgetWindowSeconds',
   GUARD_REDIS_URL: 'gateway.guardRedisUrl',
+  QUOTA_CALLS_PER_MINUTE: 'gateway.quotas.callsPerMinute', // 0 = off
+  QUOTA_SCANS_PER_DAY: 'gateway.quotas.scansPerDay', // 0 = off
   MAX_ACCOUNTS_PER_CALL: 'gateway.maxAccountsPerCall',
   MAX_REGIONS_PER_CALL: 'gateway.maxRegionsPerCall',
   MAX_ARNS_PER_CALL: 'gateway.maxArnsPerCall',
@@ -96,6 +116,19 @@ export const ENV_KEYS: Record<string, string> = {
   SMTP_PASSWORD: 'scheduledCompliance.notifications.smtp.password',
   NOTIFICATION_WEBHOOK_URL: 'scheduledCompliance.notifications.webhookUrl',
   NOTIFICATION_WEBHOOK_SECRET: 'scheduledCompliance.notifications.webhookSecret',
+  METRICS_ENABLED: 'metrics.enabled',
+  METRICS_REQUIRE_AUTH: 'metrics.requireAuth',
+  METRICS_HOST: 'metrics.host',
+  METRICS_PORT: 'metrics.port',
+  METRICS_WORKER_PORT: 'metrics.workerPort',
+  TEMPORAL_SDK_METRICS_PORT: 'metrics.temporalSdkPort',
+  TRACING_ENABLED: 'tracing.enabled',
+  OTEL_SERVICE_NAME: 'tracing.serviceName',
+  APPROVAL_ENABLED: 'approval.enabled',
+  APPROVAL_MAX_TARGET_REGION_TYPES: 'approval.maxTargetRegionTypes',
+  APPROVAL_MAX_ESTIMATED_CALLS: 'approval.maxEstimatedCalls',
+  APPROVAL_MAX_ESTIMATED_SPEND_USD: 'approval.maxEstimatedSpendUsd',
+  APPROVAL_TIMEOUT_SECONDS: 'approval.timeoutSeconds',
 };
 
 export class ConfigError extends Error {

@@ -1,5 +1,6 @@
 // The one configuration object every layer receives: a zod schema with defaults.
 import { z } from 'zod';
+import { authModeSchema, oauthSchema } from './oauth-schema.js';
 import { DEFAULT_CONCURRENT_SHARDS, MAX_ACCOUNTS_PER_CALL, MAX_ARNS_PER_CALL, MAX_REGIONS_PER_CALL } from '../core/limits.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -44,6 +45,13 @@ const awsSchema = z.preprocess(awsAliases, z.object({
   endpoint: z.string().url().optional(),
   /** SDK attempts per call; throttling beyond them is retried by Temporal with backoff. */
   sdkMaxAttempts: z.coerce.number().int().min(1).max(10).default(3),
+  /**
+   * Call budget of each worker process, per account and Region (AWS throttles per account and Region):
+   * sustained calls per second and burst; 0 turns it off. EC2's documented non-mutating (Describe*)
+   * bucket refills at 20/s; see README "Cloud call budgets".
+   */
+  callsPerSecondPerAccountRegion: z.coerce.number().min(0).max(10_000).default(20),
+  callBurst: z.coerce.number().int().min(1).max(10_000).default(40),
   /** Heartbeat timeout of a shard activity: how long a dead worker's shard waits before a retry elsewhere. */
   shardHeartbeatSeconds: z.coerce.number().int().min(3).max(600).default(20),
   /** Cost Explorer (get_cost_attribution_gap and the cost figures of the other tools). */
@@ -78,6 +86,9 @@ const azureSchema = z.object({
   maxConcurrentShards: z.coerce.number().int().min(1).max(50).default(DEFAULT_CONCURRENT_SHARDS),
   /** SDK retries per call (429s wait for Retry-After); beyond them Temporal retries after Retry-After. */
   sdkMaxRetries: z.coerce.number().int().min(0).max(10).default(3),
+  /** ARM calls per second and burst per subscription, per worker process (ARM's read bucket: 250, refilled 25/s); 0 = off. */
+  callsPerSecondPerSubscription: z.coerce.number().min(0).max(10_000).default(20),
+  callBurst: z.coerce.number().int().min(1).max(10_000).default(100),
 }).prefault({});
 
 /** GCP: one entry of `clouds`. Credentials are Application Default Credentials (see useMetadataServer). */
@@ -95,6 +106,9 @@ const gcpSchema = z.object({
   /** Results per searchAllResources page; the API caps it at 500. */
   pageSize: z.coerce.number().int().min(1).max(500).default(500),
   maxConcurrentShards: z.coerce.number().int().min(1).max(50).default(DEFAULT_CONCURRENT_SHARDS),
+  /** Cloud Asset calls per second and burst of each worker process (SearchAllResources: 400/min per consumer project); 0 = off. */
+  callsPerSecond: z.coerce.number().min(0).max(10_000).default(6),
+  callBurst: z.coerce.number().int().min(1).max(10_000).default(10),
 }).prefault({});
 
 /**
@@ -119,11 +133,15 @@ export const configSchema = z.preprocess(legacyCloudKeys, z.object({
     taskQueue: z.string().min(1).default('tag-compliance'),
     /** Explicit path to the `temporal` CLI; else PATH, then .venv-tools/bin. */
     cliPath: z.string().min(1).optional(),
+    /** Temporal Web UI base URL, for the dashboard's links to runs; unset: the dev server's (http://<devServer.ip>:<devServer.uiPort>). */
+    uiUrl: z.string().url().transform((s) => s.replace(/\/+$/, '')).optional(),
     /**
      * On shutdown, running activities get this long to finish before they are cancelled (and left
      * for Temporal to retry elsewhere); the process exits at most 5 s after it, whatever is left.
      */
     workerShutdownGraceSeconds: z.coerce.number().int().min(0).max(3600).default(10),
+    /** Activities (mostly shards, I/O-bound, a few MB each) one worker runs at once; see README "Worker concurrency". */
+    maxConcurrentActivities: z.coerce.number().int().min(1).max(1000).default(50),
     devServer: z.object({
       ip: z.string().default('127.0.0.1'),
       port: port.default(7233),
@@ -177,6 +195,9 @@ export const configSchema = z.preprocess(legacyCloudKeys, z.object({
     maxSessionsPerPrincipal: z.coerce.number().int().min(1).max(100_000).default(100),
     /** Open MCP sessions per gateway process; at the cap new sessions get 503. */
     maxSessions: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+    /** API keys, OAuth 2.1 bearer tokens, or both (config/oauth-schema.ts). */
+    auth: authModeSchema.prefault({}),
+    oauth: oauthSchema.prefault({}),
   }).prefault({}),
   gateway: z.object({
     /** A completed scan of the same scope younger than this answers without a new scan. */
@@ -196,6 +217,21 @@ export const configSchema = z.preprocess(legacyCloudKeys, z.object({
      */
     principalCallBudget: z.coerce.number().int().min(1).max(10_000_000).default(1000),
     principalBudgetWindowSeconds: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
+    /**
+     * Quotas per principal (API key, token subject, client address; stdio: local:stdio), counted in
+     * fixed windows (the UTC minute, the UTC day) where the guard keeps its counters, so replicas
+     * agree. 0 turns a quota off. perPrincipal overrides them for one principal, named as the guard
+     * names it (or, for an API key, by its audit identity `key:` + 8 hex characters).
+     */
+    quotas: z.object({
+      callsPerMinute: z.coerce.number().int().min(0).max(1_000_000).default(120),
+      /** Scans actually started (not joins of a running scan, not cached answers). */
+      scansPerDay: z.coerce.number().int().min(0).max(1_000_000).default(200),
+      perPrincipal: z.record(z.string().min(1).max(300), z.object({
+        callsPerMinute: z.coerce.number().int().min(0).max(1_000_000).optional(),
+        scansPerDay: z.coerce.number().int().min(0).max(1_000_000).optional(),
+      }).strict()).default({}),
+    }).prefault({}),
     /** Redis (redis:// or rediss://) for the shared guard's counters; unset: the database. */
     guardRedisUrl: z.string().trim().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional(),
     /** Per-call caps (a config may lower the hard caps in core/limits.ts, never raise them). */
@@ -242,11 +278,53 @@ export const configSchema = z.preprocess(legacyCloudKeys, z.object({
       webhookSecret: z.string().min(16).optional(),
     }).prefault({}),
   }).prefault({}),
+  /** Approval gate of big scans (see core/scan-plan.ts): above any threshold a scan waits for `approve`. */
+  approval: z.object({
+    enabled: flag.default(true),
+    /** targets × regions × resource types of the plan. */
+    maxTargetRegionTypes: z.coerce.number().int().min(1).default(500),
+    maxEstimatedCalls: z.coerce.number().int().min(1).default(20_000),
+    maxEstimatedSpendUsd: z.coerce.number().min(0).default(1),
+    /** A plan not approved within this is cancelled, not run. */
+    timeoutSeconds: z.coerce.number().int().min(1).max(30 * 86_400).default(86_400),
+  }).prefault({}),
   /** export_violations_csv: larger exports are written here (file names are generated, never taken from callers). */
   exports: z.object({
     directory: z.string().min(1).default('./exports'),
     /** Exports of at most this many rows come back inline instead of as a file. */
     inlineMaxRows: z.coerce.number().int().min(0).max(10_000).default(500),
+  }).prefault({}),
+  /** The web dashboard at /dashboard (mcp-gateway/dashboard). */
+  dashboard: z.object({
+    /** A login lasts this long (sessions are stored hashed in the database, shared by replicas). */
+    sessionTtlMinutes: z.coerce.number().int().min(5).max(7 * 24 * 60).default(480),
+  }).prefault({}),
+  /** generate_compliance_report format pdf: rendered by this headless Chromium (absent: a clear error). */
+  reports: z.object({
+    chromiumPath: z.string().min(1).default('/usr/bin/chromium'),
+  }).prefault({}),
+  /** Prometheus metrics (see README "Operations: metrics, readiness, tracing"). */
+  metrics: z.object({
+    /** Serve the gateway's /metrics on the HTTP gateway's own port (behind its Host guard). */
+    enabled: flag.default(true),
+    /**
+     * /metrics on the gateway port asks for an API key when keys are configured (true, the default);
+     * false lets a scraper in without one. A separate `port` never asks: bind it to an internal address.
+     */
+    requireAuth: flag.default(true),
+    /** Address of the separate metrics listeners (`port`, `workerPort`, the Temporal SDK's). */
+    host: z.string().default('127.0.0.1'),
+    /** A separate listener for the gateway's /metrics (no auth; internal); unset: none. */
+    port: port.optional(),
+    /** The worker process's /metrics listener (activity, scan and cloud metrics, plus the SDK's); unset: none. */
+    workerPort: port.optional(),
+    /** The Temporal SDK's own Prometheus exporter (temporal_* worker metrics); unset with workerPort set: a free port. */
+    temporalSdkPort: port.optional(),
+  }).prefault({}),
+  /** OpenTelemetry tracing through @temporalio/interceptors-opentelemetry; the exporter reads the standard OTEL_* variables. */
+  tracing: z.object({
+    enabled: flag.default(false),
+    serviceName: z.string().min(1).max(200).default('finops-tag-compliance'),
   }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }));

@@ -2,6 +2,7 @@
 // resource row. Workflows, activities, the store's jsonb columns and the clients all use these.
 import type { CloudCalls } from './cloud-calls.js';
 import type { Cloud, ResourceContext } from './resource.js';
+import type { ScanPlanVerdict } from './scan-plan.js';
 import type { ScanScope } from './scope.js';
 
 export type ScanTrigger = 'adhoc' | 'scheduled';
@@ -56,7 +57,13 @@ export interface DataQuality {
   missingTotal?: number;
 }
 
-export type ScanPhase = 'planning' | 'scanning' | 'finalising' | 'completed' | 'cancelled' | 'failed';
+export type ScanPhase = 'planning' | 'awaiting_approval' | 'scanning' | 'finalising' | 'completed' | 'cancelled' | 'failed';
+
+/** A plan waiting for (or past) its approval gate, as progress shows it: the verdict plus when the wait ends. */
+export interface PendingApproval extends Omit<ScanPlanVerdict, 'thresholds'> {
+  /** ISO time the wait expires and the scan is cancelled, not run. */
+  expiresAt: string;
+}
 
 /** What the scan workflow's progress query answers. */
 export interface ScanProgress {
@@ -76,6 +83,8 @@ export interface ScanProgress {
   runningAccounts: string[];
   /** Cloud API requests of finished accounts, per API (`s3:ListBuckets` …); absent in runs from before it was counted. */
   calls?: CloudCalls;
+  /** Set while phase is awaiting_approval: the plan waiting for the `approve` signal. */
+  approval?: PendingApproval;
 }
 
 /** What one account's workflow reports while it runs. */

@@ -8,6 +8,7 @@ import { parseArn } from '../core/aws/arn.js';
 import type { ScanScope } from '../core/scope.js';
 import type { ToolContext } from './context.js';
 import { ToolError } from './errors.js';
+import { accountsRefusal, assertScopeKnown } from './scans/known-scope.js';
 import { assertCloudTargetsConfigured } from './scans/params.js';
 
 /** The organisation changes rarely; a new account becomes reachable after at most this long. */
@@ -45,11 +46,15 @@ export async function assertAccountsAllowed(ctx: Pick<ToolContext, 'config' | 'a
   }
   if (!allowed) return;
   const outside = accountsOutside(requested, allowed);
-  if (outside.length) throw new ToolError(notAllowedMessage(outside, allowed));
+  // With the nearest allowed ids as candidates (a mistyped digit), never the whole organisation.
+  if (outside.length) throw accountsRefusal(notAllowedMessage(outside, allowed), outside, allowed.accounts);
 }
 
-/** A scope's accounts and regions within the configured caps and its accounts within the allowed set. */
-export async function assertScopeAllowed(ctx: Pick<ToolContext, 'config' | 'aws'>, scope: ScanScope): Promise<void> {
+/**
+ * A scope's accounts and regions within the configured caps, its regions and resource types known
+ * (and covered by the policy), and its accounts within the allowed set; refusals name candidates.
+ */
+export async function assertScopeAllowed(ctx: Pick<ToolContext, 'config' | 'aws' | 'store'>, scope: ScanScope): Promise<void> {
   const { maxAccountsPerCall, maxRegionsPerCall } = ctx.config.gateway;
   if ((scope.accounts?.length ?? 0) > maxAccountsPerCall) {
     throw new ToolError(`at most ${maxAccountsPerCall} accounts per call (MAX_ACCOUNTS_PER_CALL), got ${scope.accounts!.length}: ` +
@@ -60,6 +65,7 @@ export async function assertScopeAllowed(ctx: Pick<ToolContext, 'config' | 'aws'
       'name fewer, or none to scan every opted-in region');
   }
   assertCloudTargetsConfigured(ctx.config.clouds, scope);
+  await assertScopeKnown(ctx, scope);
   await assertAccountsAllowed(ctx, scope.accounts ?? []);
 }
 

@@ -7,6 +7,8 @@ import type { CloudScanner } from '../cloud/scanner.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/index.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { PrincipalQuota } from './quotas/principal-quotas.js';
 import type { ScanMemo } from './scans/memo.js';
 
 export interface GatewayDeps {
@@ -20,6 +22,8 @@ export interface GatewayDeps {
   liveTags?: { azure?: CloudScanner; gcp?: CloudScanner };
   /** The process-wide memo of cached-result reads (see scan-memo.ts); without it, every read queries. */
   scanMemo?: ScanMemo;
+  /** Prometheus metrics of tool calls (metrics.ts); absent: nothing is measured. */
+  metrics?: GatewayMetrics;
 }
 
 /** The MCP request a tool call came in, as far as a tool may need it. */
@@ -41,6 +45,15 @@ export interface ToolContext extends GatewayDeps {
   progress(progress: number, total: number | undefined, message: string): Promise<void>;
   /** Aborted when the client cancels the request or disconnects. */
   signal?: AbortSignal;
+  /** Who is calling (the audit actor: an API key's identity, a token subject, 'stdio'); absent outside MCP. */
+  actor?: string;
+  /**
+   * false when the caller may not decide on a held scan (an OAuth token without the approve scope);
+   * absent: it may (API keys, stdio, no auth), as it may call approve_scan.
+   */
+  mayApprove?: boolean;
+  /** The caller's quotas (scans per day are taken where a scan starts); absent outside MCP (CLI, tests). */
+  quota?: PrincipalQuota;
 }
 
 export interface ToolResult<O> {

@@ -9,6 +9,13 @@ export { redactSecrets };
 /** Errors whose message is written for the caller and safe to show as is. */
 export class ToolError extends Error {
   override name = 'ToolError';
+  /**
+   * `meta`: structured facts of the refusal, returned in the reply's `_meta` (candidates,
+   * retry_after_seconds); `outcome`: the audit row's outcome, default `refused`.
+   */
+  constructor(message: string, readonly meta?: Record<string, unknown>, readonly outcome?: string) {
+    super(message);
+  }
 }
 
 /**

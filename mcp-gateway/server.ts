@@ -9,10 +9,12 @@ import { z } from 'zod';
 import { tryWriteAudit, writeAudit } from './audit.js';
 import type { GatewayDeps, McpRequestInfo, ToolDefinition } from './context.js';
 import { AskClient, publicMessage, ToolError } from './errors.js';
+import type { PrincipalQuota } from './quotas/principal-quotas.js';
 import { SessionGuard } from './session-guard.js';
 import { installScanTasks, type ProtocolEra } from './tasks/index.js';
 import { refuseInvalidCall, screenToolCalls } from './tool-call-screen.js';
 import { TOOLS } from './tools/index.js';
+import { withToolCallSpan } from './tracing.js';
 
 export const SERVER_INFO = { name: 'finops-tag-compliance', version: '0.1.0' };
 
@@ -23,6 +25,8 @@ export const INSTRUCTIONS =
 export interface SessionInfo {
   sessionId?: string;
   actor?: string;
+  /** false: an OAuth token without the approve scope (held scans are not put to it as a question). */
+  mayApprove?: boolean;
 }
 
 /** What admits a tool call: the per-session guard (2025 era, stdio) or the shared one (2026 era over HTTP). */
@@ -36,6 +40,8 @@ export interface McpServerOptions {
   era?: ProtocolEra;
   /** Default: a fresh SessionGuard (one per server instance: a 2025 session or a stdio connection). */
   guard?: CallGuard;
+  /** The caller's per-principal quotas (quotas/); absent: none are counted. */
+  quota?: PrincipalQuota;
 }
 
 /**
@@ -69,7 +75,7 @@ export function createMcpServer(deps: GatewayDeps, session: SessionInfo = {}, to
       : server.getClientCapabilities(); // the 2025 session's, from initialize
     return { era, ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}), ...(declared ? { clientCapabilities: declared } : {}) };
   };
-  const run: RunTool = (tool, input, ctx) => callTool(deps, session, guard, tool, input, ctx, requestInfo(ctx));
+  const run: RunTool = (tool, input, ctx) => callTool(deps, session, guard, tool, input, ctx, requestInfo(ctx), options.quota);
   // The tool and its parsed arguments, or the audited refusal of an unknown tool or invalid arguments.
   const prepare: PrepareCall = async (name, args) => {
     const tool = byName.get(name);
@@ -139,24 +145,27 @@ export type PrepareCall = (name: string, args: unknown) =>
 export type RunTool = (tool: ToolDefinition, input: Record<string, unknown>, ctx?: ServerContext) => Promise<CallToolResult>;
 
 async function callTool(deps: GatewayDeps, session: SessionInfo, guard: CallGuard, tool: ToolDefinition,
-  input: Record<string, unknown>, ctx?: ServerContext, request?: McpRequestInfo): Promise<CallToolResult> {
+  input: Record<string, unknown>, ctx?: ServerContext, request?: McpRequestInfo, quota?: PrincipalQuota): Promise<CallToolResult> {
   const correlationId = randomUUID();
   const started = performance.now();
   const logger = deps.logger.child({ correlationId, tool: tool.name, sessionId: session.sessionId });
   let outcome = 'ok';
   let error: string | undefined;
   try {
-    await guard.admit(tool.name, input, ctx?.mcpReq._meta as Record<string, unknown> | undefined);
+    // The guard and the calls-per-minute quota are separate counters (maybe separate stores): asked
+    // at once, they add one round trip to a call rather than two. A refused call still counts in both.
+    await Promise.all([guard.admit(tool.name, input, ctx?.mcpReq._meta as Record<string, unknown> | undefined), quota?.admitCall()]);
     // Fail closed: a call that changes state (not readOnlyHint) runs only once its audit row is
     // written. Read-only calls run anyway; their failed row is counted and shown in /health.
     if (tool.annotations.readOnlyHint !== true
       && !(await tryWriteAudit(deps, session, { tool: tool.name, input, outcome: 'started', durationMs: 0, correlationId }))) {
       throw new ToolError(`${tool.name} was not run: the audit log cannot be written right now, and calls that change state are only run once audited; retry later`);
     }
-    const result = await tool.handler({
+    const result = await withToolCallSpan(tool.name, correlationId, () => tool.handler({
       ...deps, logger, correlationId, sessionId: session.sessionId, progress: progressReporter(ctx), signal: ctx?.mcpReq.signal,
-      ...(request ? { request } : {}),
-    }, input);
+      ...(request ? { request } : {}), ...(quota ? { quota } : {}), ...(session.actor ? { actor: session.actor } : {}),
+      ...(session.mayApprove === false ? { mayApprove: false } : {}),
+    }, input));
     const checked = tool.outputSchema.safeParse(result.structured);
     if (!checked.success) throw new Error(`${tool.name} produced output that does not match its outputSchema: ${checked.error.message}`);
     return {
@@ -170,18 +179,22 @@ async function callTool(deps: GatewayDeps, session: SessionInfo, guard: CallGuar
       outcome = 'input_required';
       return err.result as unknown as CallToolResult;
     }
-    outcome = err instanceof ToolError ? 'refused' : 'error';
+    outcome = err instanceof ToolError ? err.outcome ?? 'refused' : 'error';
     error = publicMessage(err);
     if (err instanceof ToolError) logger.warn({ reason: error }, 'tool call refused');
     else logger.error({ err }, 'tool call failed');
     return {
       isError: true,
       content: [{ type: 'text', text: `${error} (correlation id ${correlationId})` }],
-      _meta: { correlation_id: correlationId },
+      // A refusal's structured facts (candidates, retry_after_seconds) ride in _meta: structuredContent
+      // would be checked against the tool's outputSchema by clients.
+      _meta: { ...(err instanceof ToolError ? err.meta : {}), correlation_id: correlationId },
     };
   } finally {
-    const durationMs = Math.round(performance.now() - started);
+    const elapsedMs = performance.now() - started;
+    const durationMs = Math.round(elapsedMs);
     logger.info({ outcome, durationMs }, 'tool call');
+    deps.metrics?.recordToolCall(tool.name, outcome, elapsedMs / 1000);
     await writeAudit(deps, session, { tool: tool.name, input, outcome, durationMs, correlationId, error });
   }
 }

@@ -47,6 +47,7 @@ export async function refuseInvalidCall(deps: GatewayDeps, who: AuditWho, tool: 
   const correlationId = randomUUID();
   const error = redactSecrets(reason).slice(0, 2000);
   await tryWriteAudit(deps, who, { tool, input, outcome: 'invalid', durationMs: 0, correlationId, error });
+  deps.metrics?.recordToolCall(tool, 'invalid', 0);
   return { isError: true, content: [{ type: 'text', text: `${error} (correlation id ${correlationId})` }], _meta: { correlation_id: correlationId } };
 }
 
@@ -69,6 +70,7 @@ export async function refuseMalformedCall(deps: GatewayDeps, who: AuditWho, mess
     input: params && typeof params === 'object' && 'arguments' in params ? params.arguments : params,
     outcome: 'invalid', durationMs: 0, correlationId, error: problem,
   });
+  deps.metrics?.recordToolCall(named ? (params.name as string) : 'unknown', 'invalid', 0);
   return {
     jsonrpc: '2.0', id: message.id,
     error: { code: -32602, message: `${problem} (correlation id ${correlationId})`, data: { correlation_id: correlationId } },

@@ -4,8 +4,9 @@ import type { Db } from './db.js';
 import type { DataQuality, ScanTotals, ScanTrigger, StoredScanScope } from '../core/scan.js';
 import type { CloudCalls } from '../core/cloud-calls.js';
 
-export type ScanStatus = 'running' | 'completed' | 'failed' | 'cancelled';
-export type TerminalScanStatus = Exclude<ScanStatus, 'running'>;
+/** awaiting_approval: held at its approval gate (store/scan-approval.ts) until approved, rejected or expired. */
+export type ScanStatus = 'running' | 'awaiting_approval' | 'completed' | 'failed' | 'cancelled';
+export type TerminalScanStatus = Exclude<ScanStatus, 'running' | 'awaiting_approval'>;
 
 export interface NewScan {
   id: string;
@@ -111,14 +112,14 @@ export function createScanQueries(db: Db) {
     },
 
     /**
-     * Moves a running scan to its terminal status with finished_at = now(). Only a running scan
-     * changes: a retry, or a late completion of a cancelled scan, leaves the row as it is.
+     * Moves a running scan (or one awaiting approval, when rejected or expired) to its terminal
+     * status with finished_at = now(). Only such a scan changes: a retry, or a late completion of a cancelled scan, leaves the row as it is.
      * `changed` says whether this call made the transition; `scan` is the row afterwards.
      */
     async completeScan(id: string, result: CompleteScan): Promise<{ changed: boolean; scan: ScanRecord | undefined }> {
       const [updated] = await db.query<ScanRow>(
         `update scans set status = $2, totals = $3::jsonb, data_quality = $4::jsonb, cloud_calls = $5::jsonb, finished_at = now()
-         where id = $1 and status = 'running' returning ${COLUMNS}`,
+         where id = $1 and status in ('running', 'awaiting_approval') returning ${COLUMNS}`,
         [id, result.status, jsonParam(result.totals), jsonParam(result.dataQuality), result.cloudCalls ? jsonParam(result.cloudCalls) : null]);
       if (updated) return { changed: true, scan: toRecord(updated) };
       return { changed: false, scan: await getScan(id) };

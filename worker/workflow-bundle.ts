@@ -12,16 +12,16 @@ import { REPO_ROOT } from './temporal-cli.js';
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /** Runs in the child (`finops-tag-compliance bundle-workflows OUT`). */
-export async function writeWorkflowBundle(outFile: string): Promise<void> {
+export async function writeWorkflowBundle(outFile: string, workflowInterceptorModules: string[] = []): Promise<void> {
   const { bundleWorkflowCode } = await import('@temporalio/worker');
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ignoreModules: [] });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ignoreModules: [], workflowInterceptorModules });
   await writeFile(outFile, code);
 }
 
-/** Bundles in a child process and returns the bundle's path. */
-export async function buildWorkflowBundle(): Promise<string> {
+/** Bundles in a child process and returns the bundle's path; interceptor modules (tracing) are bundled too. */
+export async function buildWorkflowBundle(workflowInterceptorModules: string[] = []): Promise<string> {
   const outFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'finops-workflows-')), 'workflows.js');
-  const child = fork(path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), ['bundle-workflows', outFile], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), ['bundle-workflows', outFile, ...workflowInterceptorModules], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-10_000); });
   const code = await new Promise<number | null>((resolve, reject) => {

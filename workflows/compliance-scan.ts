@@ -17,7 +17,8 @@ import { addCalls } from '../core/cloud-calls.js';
 import { emptyScanProgress, type ScanFailure, type ScanProgress } from '../core/scan.js';
 import type { ScanScope } from '../core/scope.js';
 import { accountScan } from './account-scan.js';
-import { ACCOUNT_COUNT_ATTRIBUTE, CLOUD_SEAM_PATCH, cancelSignal, progressQuery } from './definitions.js';
+import { approvalGate, approvalInbox } from './approval-gate.js';
+import { ACCOUNT_COUNT_ATTRIBUTE, APPROVAL_GATE_PATCH, CLOUD_SEAM_PATCH, cancelSignal, progressQuery } from './definitions.js';
 import { NON_RETRYABLE, callsOf, failureOf } from './failures.js';
 import { forEachBounded } from './limits.js';
 import { targetScan } from './target-scan.js';
@@ -41,6 +42,7 @@ export async function complianceScan(input: ComplianceScanInput): Promise<Compli
     cancelReason = reason ?? 'cancelled by request';
     fanOut.cancel();
   });
+  const inbox = approvalInbox();
 
   const seam = patched(CLOUD_SEAM_PATCH);
   const carry: ScanCarry = input.carry ?? (await plan(input, seam, (p) => { progress = p; }));
@@ -58,6 +60,18 @@ export async function complianceScan(input: ComplianceScanInput): Promise<Compli
   };
 
   try {
+    // The gate: new first runs with approval settings only (earlier histories have no such marker).
+    if (!input.carry && input.approval && patched(APPROVAL_GATE_PATCH)) {
+      const gate = await approvalGate({
+        scanId: carry.scanId, scope: input.scope, targets, approval: input.approval, parallel, progress, inbox,
+        cancelled: () => cancelReason !== undefined,
+      });
+      if (!gate.run) {
+        cancelReason ??= gate.reason;
+        return await finish(carry, progress, 'cancelled', cancelReason);
+      }
+      if (cancelReason) return await finish(carry, progress, 'cancelled', cancelReason);
+    }
     const batch = targets.slice(carry.nextAccountIndex, carry.nextAccountIndex + perRun);
     progress.phase = 'scanning';
     await fanOut.run(() => forEachBounded(batch, parallel, async (target) => {
@@ -157,11 +171,11 @@ function targetsOf(scope: ScanScope, cloud: string): string[] | undefined {
   return undefined;
 }
 
-async function finish(carry: ScanCarry, progress: ScanProgress, status: 'completed' | 'cancelled'): Promise<ComplianceScanResult> {
+async function finish(carry: ScanCarry, progress: ScanProgress, status: 'completed' | 'cancelled', reason?: string): Promise<ComplianceScanResult> {
   progress.phase = 'finalising';
   const partial = progress.failuresTotal > 0 || status === 'cancelled';
   const dataQuality = { status: partial ? 'partial' as const : 'complete' as const, missing: progress.failures, missingTotal: progress.failuresTotal };
   const totals = await acts.completeScan({ scanId: carry.scanId, status, dataQuality, cloudCalls: progress.calls });
   progress.phase = status;
-  return { scanId: carry.scanId, status, policyVersionId: carry.policyVersionId, totals, dataQuality, progress };
+  return { scanId: carry.scanId, status, policyVersionId: carry.policyVersionId, totals, dataQuality, progress, ...(reason ? { reason } : {}) };
 }

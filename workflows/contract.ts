@@ -3,6 +3,7 @@
 // queries, signals and search attributes, and their inputs and results. Nobody outside this file
 // and definitions.ts spells a workflow, query or signal name.
 export { complianceScan } from './compliance-scan.js';
+export { planScan, type PlanScanInput, type PlanScanResult } from './plan-scan.js';
 export { accountScan } from './account-scan.js';
 export { targetScan } from './target-scan.js';
 export { evaluateInventory } from './evaluate-inventory.js';
@@ -12,8 +13,9 @@ export { scheduledAudit, type ScanOutcome, type ScheduledAuditInput } from './sc
 export {
   ACCOUNT_COUNT_ATTRIBUTE, CLOUD_SEAM_PATCH, CLOUDS_ATTRIBUTE, SCAN_TRIGGER_ATTRIBUTE, SEARCH_ATTRIBUTES,
   accountProgressQuery, cancelSignal, progressQuery,
+  APPROVAL_GATE_PATCH, approveSignal, rejectSignal, type ApproveSignalArgs, type RejectSignalArgs,
 } from './definitions.js';
 export type {
-  AccountScanInput, AccountScanResult, ComplianceScanInput, ComplianceScanResult, ScanTarget, TargetScanInput, TargetScanResult,
+  ScanApprovalInput, AccountScanInput, AccountScanResult, ComplianceScanInput, ComplianceScanResult, ScanTarget, TargetScanInput, TargetScanResult,
   EvaluateInventoryInput, EvaluateInventoryResult,
 } from './types.js';

@@ -12,6 +12,26 @@ export const accountProgressQuery = defineQuery<AccountProgress>('progress');
 /** Stops new shards; the scan closes as cancelled with partial data. */
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 
+/** What an `approve` signal carries (tool, Temporal UI or CLI): who approved, optionally which plan. */
+export interface ApproveSignalArgs {
+  approver: string;
+  /** When set, the approval holds only for this plan hash (a plan that changed since is not approved). */
+  planHash?: string;
+  note?: string;
+}
+/** What a `reject` signal carries. */
+export interface RejectSignalArgs {
+  approver: string;
+  reason: string;
+}
+/** Lets a scan waiting at its approval gate run. */
+export const approveSignal = defineSignal<[ApproveSignalArgs]>('approve');
+/** Cancels a scan waiting at its approval gate: it closes as cancelled without scanning. */
+export const rejectSignal = defineSignal<[RejectSignalArgs]>('reject');
+
+/** The patch id of the approval gate's commands (plan estimate, wait, decision records). */
+export const APPROVAL_GATE_PATCH = 'approval-gate';
+
 /**
  * The patch id that separates scans started after the cloud seam (targetScan, planTargets,
  * scanShard) from those recorded before it (accountScan, planAwsAccounts, scanAwsShard).

@@ -5,3 +5,4 @@ export { accountScan } from './account-scan.js';
 export { targetScan } from './target-scan.js';
 export { policySync } from './policy-sync.js';
 export { scheduledAudit } from './scheduled-audit.js';
+export { planScan } from './plan-scan.js';

@@ -1,6 +1,7 @@
 // Inputs and results of workflows: small, serialisable, safe to keep in history. The scan's
 // concepts they carry (trigger, totals, failure, data quality, progress) are core/scan.ts'.
 import type { AccountProgress, DataQuality, ScanFailure, ScanProgress, ScanTotals, ScanTrigger } from '../core/scan.js';
+import type { ApprovalThresholds } from '../core/scan-plan.js';
 import type { ScanScope } from '../core/scope.js';
 
 export interface EvaluateInventoryInput {
@@ -35,8 +36,22 @@ export interface ComplianceScanInput {
   /** Set by the starter when the namespace has our search attributes registered. */
   searchAttributes?: boolean;
   shardHeartbeatSeconds?: number;
+  /** The approval gate's settings; absent (inputs from before the gate, or gate disabled): the scan never waits. */
+  approval?: ScanApprovalInput;
   /** Carried across continue-as-new; callers leave it unset. */
   carry?: ScanCarry;
+}
+
+/** How a scan's plan is gated: thresholds, the wait, and an approval the starter already holds. */
+export interface ScanApprovalInput extends ApprovalThresholds {
+  /** How long to wait for `approve` before the scan is cancelled as "approval expired". */
+  timeoutSeconds: number;
+  /** A plan hash approved earlier (a dry run's): equal to this plan's, the scan does not wait. */
+  preApprovedPlanHash?: string;
+  /** Who holds that approved hash (the starter's principal); recorded as the approver. */
+  preApprovedBy?: string;
+  /** Approved before it started, whatever its plan (a schedule approved by its creator). */
+  preApproved?: { approver: string; at: string; note?: string };
 }
 
 export interface ScanCarry {
@@ -53,6 +68,8 @@ export interface ScanCarry {
 export interface ComplianceScanResult {
   scanId: string;
   status: 'completed' | 'cancelled';
+  /** Why a cancelled scan was cancelled, when the approval gate says (rejected, approval expired). */
+  reason?: string;
   policyVersionId: number;
   totals: ScanTotals;
   dataQuality: DataQuality & { missingTotal: number };

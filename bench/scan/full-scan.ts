@@ -126,6 +126,8 @@ async function runScan(variant: ScanVariant, limits: Concurrency): Promise<FullS
       POLICY_PATH: policyPath,
       NODE_OPTIONS: WORKER_NODE_OPTIONS,
       MAX_PARALLEL_ACCOUNTS: String(limits.parallelAccounts),
+      // The bench measures the worker, not the providers' quotas: the call budgets are off.
+      AWS_CALLS_PER_SECOND: '0', AZURE_CALLS_PER_SECOND: '0', GCP_CALLS_PER_SECOND: '0',
       ...variant.workerEnv,
     }, WORKER_EXEC_ARGV);
     teardown.defer('worker', () => worker.kill());
@@ -141,6 +143,7 @@ async function runScan(variant: ScanVariant, limits: Concurrency): Promise<FullS
     const config = configSchema.parse({
       temporal: { address: temporal.address, taskQueue },
       aws: { maxParallelAccounts: limits.parallelAccounts },
+      approval: { enabled: false }, // the bench measures the scan, not a person approving it
     });
     const sampler = sampleRss(pid);
     // Stopped again on a failed scan too: its timer would otherwise keep the bench alive.
@@ -195,7 +198,7 @@ function exitOf(worker: WorkerProcess): Promise<never> {
 }
 
 /** Resolves once the worker polls the task queue for workflow and activity tasks. */
-async function waitForPollers(client: Client, taskQueue: string): Promise<void> {
+export async function waitForPollers(client: Client, taskQueue: string): Promise<void> {
   // temporal.api.enums.v1.TaskQueueType: 1 = WORKFLOW, 2 = ACTIVITY.
   for (const taskQueueType of [1, 2] as const) {
     for (;;) {

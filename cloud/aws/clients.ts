@@ -13,6 +13,8 @@ import type { Pluggable } from '@smithy/types';
 import { Agent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
 import type { Config } from '../../config/index.js';
+import { CallBudgets, UNLIMITED, type CallBudgetSettings } from '../call-budget.js';
+import { callBudget } from './call-budget.js';
 import { callCounter } from './call-counter.js';
 import { AwsSessions } from './sessions.js';
 
@@ -24,6 +26,8 @@ export interface AwsClientOptions {
   managementAccountId?: string;
   /** SDK attempts per call before the error reaches Temporal's retry policy. */
   maxAttempts?: number;
+  /** Calls per second (and burst) per account and Region for every client; unset: unlimited. */
+  budget?: CallBudgetSettings;
 }
 
 /**
@@ -39,6 +43,7 @@ export function awsClientsFrom(config: Config): AwsClients {
     sessionDurationSeconds: aws.sessionDurationSeconds,
     managementAccountId: aws.managementAccountId,
     maxAttempts: aws.sdkMaxAttempts,
+    budget: { callsPerSecond: aws.callsPerSecondPerAccountRegion, burst: aws.callBurst },
   });
 }
 
@@ -59,6 +64,8 @@ export const MAX_CACHED_CLIENTS = 5000;
 
 export class AwsClients {
   readonly sessions: AwsSessions;
+  /** The process's AWS call budgets (per account and Region), shared by every client. */
+  readonly budgets: CallBudgets;
   private readonly clients = new Map<string, unknown>();
   private readonly requestHandler: NodeHttpHandler;
   private readonly defaultCredentials: ReturnType<typeof defaultProvider>;
@@ -66,6 +73,7 @@ export class AwsClients {
   constructor(private readonly opts: AwsClientOptions) {
     const endpoint = opts.endpoint ?? process.env.AWS_ENDPOINT_URL;
     this.opts = { ...opts, endpoint };
+    this.budgets = new CallBudgets(opts.budget ?? UNLIMITED);
     this.sessions = new AwsSessions({
       roleName: opts.roleName,
       externalId: opts.externalId,
@@ -103,6 +111,7 @@ export class AwsClients {
       });
       // Every request sent (retries included) is counted for the shard or step that made it.
       (client as { middlewareStack: { use(p: Pluggable<object, object>): void } }).middlewareStack.use(callCounter(service));
+      if (this.budgets.enabled) (client as { middlewareStack: { use(p: Pluggable<object, object>): void } }).middlewareStack.use(callBudget(this.budgets, accountId, region));
       this.clients.set(key, client);
     }
     return client;

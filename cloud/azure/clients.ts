@@ -7,6 +7,7 @@ import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
+import { CallBudgets, UNLIMITED } from '../call-budget.js';
 import { countCall } from '../call-count.js';
 
 /** What the Azure clients need from config clouds.azure (the schema's output satisfies it). */
@@ -21,6 +22,9 @@ export interface AzureClientSettings {
   caFile?: string;
   maxConcurrentShards?: number;
   sdkMaxRetries?: number;
+  /** ARM calls per second (and burst) per subscription; unset or 0: unlimited. */
+  callsPerSecondPerSubscription?: number;
+  callBurst?: number;
 }
 
 export interface AzureClients {
@@ -29,6 +33,8 @@ export interface AzureClients {
   missing?: string;
   resources(subscriptionId: string): ResourceManagementClient;
   subscriptions(): SubscriptionClient;
+  /** The process's ARM call budgets, by subscription (`tenant` for the subscription list). */
+  budgets: CallBudgets;
 }
 
 export const AZURE_CREDENTIAL_HELP = 'set clouds.azure.tenantId, clientId and clientSecret (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET) '
@@ -48,6 +54,17 @@ const countingPolicy: PipelinePolicy = {
     return next(request);
   },
 };
+
+/** Every attempt (the policy sits per retry) waits for a token of the subscription's bucket. */
+function budgetPolicy(budgets: CallBudgets, key: string): PipelinePolicy {
+  return {
+    name: 'finopsCallBudget',
+    sendRequest: async (request, next) => {
+      await budgets.take(key);
+      return next(request);
+    },
+  };
+}
 
 function credentialFrom(settings: AzureClientSettings, ca: string | undefined): { credential?: TokenCredential; missing?: string } {
   const tlsOptions = ca ? { ca } : undefined;
@@ -71,12 +88,18 @@ function credentialFrom(settings: AzureClientSettings, ca: string | undefined): 
 export function azureClientsFrom(settings: AzureClientSettings): AzureClients {
   const ca = settings.caFile ? readFileSync(settings.caFile, 'utf8') : undefined;
   const { credential, missing } = credentialFrom(settings, ca);
-  const options = {
+  const budgets = new CallBudgets(settings.callsPerSecondPerSubscription
+    ? { callsPerSecond: settings.callsPerSecondPerSubscription, burst: settings.callBurst ?? 1 } : UNLIMITED);
+  // ARM throttles reads per subscription (and principal): each client gets its subscription's bucket.
+  const options = (budgetKey: string) => ({
     ...(settings.endpoint ? { endpoint: settings.endpoint.replace(/\/+$/, '') } : {}),
     ...(ca ? { tlsOptions: { ca } } : {}),
     retryOptions: { maxRetries: settings.sdkMaxRetries ?? 3 },
-    additionalPolicies: [{ policy: countingPolicy, position: 'perRetry' as const }],
-  };
+    additionalPolicies: [
+      { policy: countingPolicy, position: 'perRetry' as const },
+      ...(budgets.enabled ? [{ policy: budgetPolicy(budgets, budgetKey), position: 'perRetry' as const }] : []),
+    ],
+  });
   const noCredential = (): never => {
     throw new Error(missing ?? 'no Azure credential');
   };
@@ -85,15 +108,16 @@ export function azureClientsFrom(settings: AzureClientSettings): AzureClients {
   return {
     credential,
     missing,
+    budgets,
     resources(subscriptionId) {
       if (!credential) return noCredential();
       let client = byId.get(subscriptionId);
-      if (!client) byId.set(subscriptionId, client = new ResourceManagementClient(credential, subscriptionId, options));
+      if (!client) byId.set(subscriptionId, client = new ResourceManagementClient(credential, subscriptionId, options(subscriptionId)));
       return client;
     },
     subscriptions() {
       if (!credential) return noCredential();
-      return subscriptionClient ??= new SubscriptionClient(credential, options);
+      return subscriptionClient ??= new SubscriptionClient(credential, options('tenant'));
     },
   };
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AssetServiceClient } from '@google-cloud/asset';
 import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import { CallBudgets, UNLIMITED } from '../call-budget.js';
 import { GcpCredentialsError, NO_CREDENTIALS_HINT } from './errors.js';
 
 export interface GcpSettings {
@@ -22,12 +23,22 @@ export interface GcpSettings {
   /** Results per searchAllResources page (the API caps it at 500). */
   pageSize?: number;
   maxConcurrentShards?: number;
+  /** Cloud Asset calls per second (and burst) of this worker; unset or 0: unlimited. */
+  callsPerSecond?: number;
+  callBurst?: number;
 }
 
 export interface GcpClients {
   /** The Cloud Asset client; rejects with GcpCredentialsError when no credentials are found. */
   asset(): Promise<AssetServiceClient>;
+  /** Runs one Cloud Asset call once the budget has a token for it. */
+  budgeted<T>(call: () => Promise<T>): Promise<T>;
+  /** The worker's Cloud Asset budget: one bucket, as the quota is per consumer project (the credential's). */
+  budgets: CallBudgets;
 }
+
+/** Cloud Asset quotas count against the caller's (consumer) project, not the scope searched. */
+export const GCP_BUDGET_KEY = 'consumer-project';
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 
@@ -46,6 +57,7 @@ function hasLocalCredential(settings: GcpSettings, env: NodeJS.ProcessEnv): bool
 /** `authClient` replaces ADC (tests pass an OAuth2Client holding a static token). */
 export function createGcpClients(settings: GcpSettings, authClient?: AuthClient, env: NodeJS.ProcessEnv = process.env): GcpClients {
   let built: Promise<AssetServiceClient> | undefined;
+  const budgets = new CallBudgets(settings.callsPerSecond ? { callsPerSecond: settings.callsPerSecond, burst: settings.callBurst ?? 1 } : UNLIMITED);
   const build = async (): Promise<AssetServiceClient> => {
     let auth: AuthClient;
     if (!authClient && !settings.useMetadataServer && !hasLocalCredential(settings, env)) throw new GcpCredentialsError(NO_CREDENTIALS_HINT);
@@ -66,6 +78,11 @@ export function createGcpClients(settings: GcpSettings, authClient?: AuthClient,
     });
   };
   return {
+    budgets,
+    async budgeted(call) {
+      await budgets.take(GCP_BUDGET_KEY);
+      return call();
+    },
     asset() {
       built ??= build();
       // A failed build is not kept: credentials placed later are picked up by the next call.

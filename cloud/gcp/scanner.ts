@@ -39,10 +39,10 @@ export function createGcpScanner(clients: GcpClients, settings: GcpSettings = {}
   async function search(scope: string, request: { query?: string; pageToken?: string }) {
     const client = await clients.asset();
     // One page per call: the scan checkpoints the token between pages instead of the SDK looping.
-    const [results, , response] = await client.searchAllResources(
+    const [results, , response] = await clients.budgeted(() => client.searchAllResources(
       { scope, pageSize, ...(request.query ? { query: request.query } : {}), ...(request.pageToken ? { pageToken: request.pageToken } : {}) },
       { autoPaginate: false },
-    );
+    ));
     return { results: (results ?? []) as SearchResult[], next: response?.nextPageToken || undefined };
   }
 

@@ -1,7 +1,9 @@
-// The report as a standalone HTML page. Every value is escaped and the page forbids scripts
-// (Content-Security-Policy), so tag values cannot inject markup.
+// The report as a standalone, printable HTML page with inline SVG charts (the dashboard's). Every
+// value is escaped and the page forbids scripts (Content-Security-Policy), so tag values cannot
+// inject markup.
 import { describeScope, describeTarget, money, percent } from './format.js';
 import type { BreakdownRow, ComplianceReport, ViolationRow } from './model.js';
+import { barChart, type BarRow } from './svg-charts.js';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&#39;' };
 
@@ -30,6 +32,30 @@ function violationSection(title: string, rows: ViolationRow[]): string {
     rows.map((r, i) => [i + 1, r.tag, r.kind, r.severity, r.resources, r.non_compliant_resources, money(r.monthly_cost)]));
 }
 
+/** A breakdown as bars: score per group, with the non-compliant count and its known monthly cost. */
+export function breakdownBars(rows: BreakdownRow[]): BarRow[] {
+  return rows.map((r) => ({
+    label: r.key,
+    score: r.compliance_score,
+    note: `${r.non_compliant}/${r.total} non-compliant${r.non_compliant_monthly_cost ? ` · ${money(r.non_compliant_monthly_cost)}/mo` : ''}`,
+  }));
+}
+
+function chartsSection(report: ComplianceReport): string {
+  const charts = [
+    report.by_cloud.length > 0 ? barChart(breakdownBars(report.by_cloud), { title: 'Score by cloud' }) : '',
+    barChart(breakdownBars(report.by_resource_type), { title: 'Score by resource type' }),
+    barChart(breakdownBars(report.by_account), { title: 'Score by account' }),
+    barChart(breakdownBars(report.by_region), { title: 'Score by region' }),
+  ].filter(Boolean);
+  return `<h2>Charts</h2>\n<div class="charts">\n${charts.map((c) => `<figure>${c}</figure>`).join('\n')}\n</div>`;
+}
+
+const PRINT_CSS = 'body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}' +
+  'th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}.warning{background:#fff3cd;padding:8px}' +
+  'figure{margin:0 0 1em}svg{max-width:100%;height:auto}' +
+  '@page{size:A4;margin:12mm}@media print{body{margin:0}h2{break-after:avoid}figure,tr{break-inside:avoid}}';
+
 export function renderHtml(report: ComplianceReport): string {
   const s = report.summary;
   const dq = report.data_quality;
@@ -46,7 +72,7 @@ export function renderHtml(report: ComplianceReport): string {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>${escapeHtml(`${report.title} - ${report.scan.id}`)}</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}.warning{background:#fff3cd;padding:8px}</style>
+<style>${PRINT_CSS}</style>
 </head>
 <body>
 <h1>${escapeHtml(report.title)}</h1>
@@ -65,6 +91,7 @@ ${table(['Metric', 'Value'], [
     ['Monthly cost (known)', `${money(s.total_monthly_cost)} (${s.resources_with_cost} resources with a cost)`],
     ['Non-compliant monthly cost', money(s.non_compliant_monthly_cost)],
   ])}
+${report.summary.total_resources > 0 ? chartsSection(report) : ''}
 ${[
     violationSection('Top violations by count', report.top_violations_by_count),
     violationSection('Top violations by cost', report.top_violations_by_cost),

@@ -7,7 +7,8 @@ export {
   groupSnapshots, periodOf, scopeMatches, trendOf, HISTORY_GROUPINGS, TREND_THRESHOLD_POINTS,
   type HistoryGrouping, type HistoryPoint, type ScopeFilter, type SnapshotSummary, type Trend, type TrendResult,
 } from './history.js';
-export { escapeHtml, renderHtml } from './html.js';
+export { breakdownBars, escapeHtml, renderHtml } from './html.js';
+export { barChart, lineChart, scoreColour, SERIES_COLOURS, type BarRow, type LinePoint, type LineSeries } from './svg-charts.js';
 export { cloudCounts, escapeMarkdown, renderMarkdown } from './markdown.js';
 export {
   buildReport, rankByCost, rankByCount, REPORT_TITLE,

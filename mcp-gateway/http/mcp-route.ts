@@ -14,11 +14,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, type AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '../../config/logger.js';
-import type { ApiKeyVerifier, AuthResult } from '../auth.js';
+import type { AuthResult } from '../auth.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import { authRefusal, scopeRefusal } from '../auth/refusals.js';
+import { mayApprove, ToolScopes } from '../auth/tool-scopes.js';
 import type { GatewayDeps } from '../context.js';
 import type { CallerIdentity } from '../guard/principal.js';
 import { redactSecrets } from '../redact.js';
+import type { PrincipalQuota } from '../quotas/principal-quotas.js';
 import { createMcpServer, type CallGuard, type SessionInfo } from '../server.js';
+import { TOOLS } from '../tools/index.js';
 import { HttpError, REFUSAL_STATUSES, RPC, rpcError } from './errors.js';
 import { isUnsupportedVersionError, withEverySupportedVersion } from './protocol-versions.js';
 import type { Refusal } from './refusal-audit.js';
@@ -27,11 +32,14 @@ import type { Session, SessionRegistry } from './sessions.js';
 export interface McpRouteOptions {
   deps: GatewayDeps;
   log: Logger;
-  verifier: ApiKeyVerifier;
+  /** API keys and/or OAuth access tokens (http.auth.mode). */
+  verifier: Authenticator;
   authOf(req: FastifyRequest): AuthResult;
   sessions: SessionRegistry;
   /** The call guard of a caller's 2026-era requests (which have no session). */
   guardOf(caller: CallerIdentity): CallGuard;
+  /** The caller's per-principal quotas, in both eras (quotas/); absent: none are counted. */
+  quotaOf?(caller: CallerIdentity): PrincipalQuota;
   /** Records a refusal the SDK answered itself (a 4xx of the 2026 path). */
   onRefusal(req: FastifyRequest, refusal: Refusal): void;
   bodyLimit: number;
@@ -51,12 +59,16 @@ interface RefusalSlot {
 
 export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): void {
   const { deps, log, verifier, authOf, sessions } = opts;
+  // OAuth tokens are scoped per tool (auth/tool-scopes.ts); API keys are not.
+  const toolScopes = verifier.resource ? new ToolScopes(TOOLS, verifier.resource.approveScope) : undefined;
   const refusalReasons = new AsyncLocalStorage<RefusalSlot>();
   // The 2026-07-28 entry. Who is calling reaches the factory as the request's AuthInfo.
   const modern = createMcpHandler(({ authInfo }) => {
     const who = (authInfo?.extra ?? {}) as { actor?: string; caller?: CallerIdentity };
-    const info: SessionInfo = who.actor ? { actor: who.actor } : {};
-    return createMcpServer(deps, info, undefined, { era: 'modern', guard: opts.guardOf(who.caller ?? {}) });
+    const approves = mayApprove(who.caller?.tokenSubject ? { scopes: authInfo?.scopes ?? [] } : undefined, verifier.resource?.approveScope);
+    const info: SessionInfo = { ...(who.actor ? { actor: who.actor } : {}), ...(approves ? {} : { mayApprove: false }) };
+    const quota = opts.quotaOf?.(who.caller ?? {});
+    return createMcpServer(deps, info, undefined, { era: 'modern', guard: opts.guardOf(who.caller ?? {}), ...(quota ? { quota } : {}) });
   }, {
     legacy: 'reject',
     maxRequestBodySize: opts.bodyLimit,
@@ -94,11 +106,9 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
     preParsing: async (req, reply, payload) => {
       if (verifier.enabled) {
         const auth = authOf(req);
-        if (!auth.ok) {
-          throw new HttpError(401, RPC.unauthorized, auth.message, {
-            'WWW-Authenticate': auth.reason === 'missing' ? 'Bearer realm="mcp"' : 'Bearer realm="mcp", error="invalid_token"',
-          });
-        }
+        if (!auth.ok) throw authRefusal(verifier, auth, req.headers.host);
+        const refusal = scopeRefusal(verifier, toolScopes, auth, req.headers.host);
+        if (refusal) throw refusal;
       }
       // DELETE needs no body, so it is answered before one is parsed: clients frame it differently
       // (the Python SDK sends Content-Type: application/json with an empty body), and all must close.
@@ -112,6 +122,9 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
       if (req.method === 'POST' && Array.isArray(req.body) && req.body.length === 0) {
         throw new HttpError(400, RPC.invalidRequest, 'Invalid Request: the JSON-RPC batch is empty');
       }
+      // A token without the scope of the tool it calls: 403 insufficient_scope (MCP authorization, step-up).
+      const scopeProblem = verifier.enabled && req.method === 'POST' ? scopeRefusal(verifier, toolScopes, authOf(req), req.headers.host, req.body) : undefined;
+      if (scopeProblem) throw scopeProblem;
       let session = sessionId ? sessions.find(sessionId, actor) : undefined;
       if (!session) {
         // Thrown, not sent: the error handler answers and audits every refusal alike.
@@ -134,9 +147,13 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
   async function serveStateless(req: FastifyRequest, reply: FastifyReply, actor: string | undefined): Promise<void> {
     checkTaskRouting(req);
     const key = verifier.enabled ? authOf(req) : undefined;
-    const caller: CallerIdentity = key?.ok ? { apiKeyHash: key.hash } : { clientAddress: req.ip };
+    const caller = callerOf(req);
+    // The token itself never travels further than the verifier: handlers see who, not the credential.
     const auth: AuthInfo = {
-      token: '', clientId: actor ?? `ip:${req.ip}`, scopes: [], extra: { caller: { ...caller }, ...(actor ? { actor } : {}) },
+      token: '', clientId: key?.ok && key.token?.clientId ? key.token.clientId : actor ?? `ip:${req.ip}`,
+      scopes: key?.ok && key.token ? key.token.scopes : [],
+      ...(key?.ok && key.token ? { expiresAt: key.token.expiresAt } : {}),
+      extra: { caller: { ...caller }, ...(actor ? { actor } : {}) },
     };
     const res = writeRaw(reply);
     const slot: RefusalSlot = {};
@@ -147,15 +164,26 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
     }
   }
 
+  /** Who is calling, as the guards and quotas key it: the token subject or API key, else the client address. */
+  function callerOf(req: FastifyRequest): CallerIdentity {
+    const key = verifier.enabled ? authOf(req) : undefined;
+    return !key?.ok ? { clientAddress: req.ip }
+      : key.token ? { tokenSubject: key.token.subject, tokenIssuer: key.token.issuer } : { apiKeyHash: key.hash };
+  }
+
   function openSession(req: FastifyRequest, actor: string | undefined): Session {
     const principal = actor ?? `ip:${req.ip}`;
-    sessions.makeRoom(principal, actor ? 'this API key' : 'this client address');
+    sessions.makeRoom(principal, !actor ? 'this client address' : actor.startsWith('key:') ? 'this API key' : 'this token subject');
     const id = randomUUID();
-    const info: SessionInfo = { sessionId: id, ...(actor ? { actor } : {}) };
+    const auth = verifier.enabled ? authOf(req) : undefined;
+    const approves = mayApprove(auth?.ok ? auth.token : undefined, verifier.resource?.approveScope);
+    const info: SessionInfo = { sessionId: id, ...(actor ? { actor } : {}), ...(approves ? {} : { mayApprove: false }) };
     const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: () => id });
     // The transport closes itself on some errors: forget it then, so nothing keeps it alive.
     transport.onclose = () => { sessions.forget(id); };
-    return sessions.add({ id, transport, server: createMcpServer(deps, info), actor, principal });
+    // A 2025 session keeps its in-memory guard; its quotas are the principal's, shared with every replica.
+    const quota = opts.quotaOf?.(callerOf(req));
+    return sessions.add({ id, transport, server: createMcpServer(deps, info, undefined, quota ? { quota } : {}), actor, principal });
   }
 
   async function serve(session: Session, req: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { MAX_ACCOUNTS_PER_CALL, MAX_REGIONS_PER_CALL } from '../../core/limits.js';
 import { normaliseScope, ScopeError, type ScanScope, type ScopeInput } from '../../core/scope.js';
 import { ToolError } from '../errors.js';
+import { malformedRegionRefusal, targetsRefusal } from './known-scope.js';
 
 /** Scope parameters every scanning tool accepts: the peer's, plus accounts, regions and cloud_provider. */
 export const scopeParams = {
@@ -60,6 +61,9 @@ export function scopeOf(args: ScopeArgs): ScanScope {
   } catch (err) {
     if (err instanceof ScopeError) throw new ToolError(`invalid scope: ${err.message}`);
     if (err instanceof z.ZodError) {
+      // A region not even shaped like one (`us-east1`) is answered with the nearest real regions.
+      const region = malformedRegionRefusal(err, input);
+      if (region) throw region;
       const issue = err.issues[0]!;
       throw new ToolError(`invalid ${issue.path.map(String).join('.') || 'scope'}: ${issue.message}`);
     }
@@ -84,16 +88,16 @@ export function assertCloudTargetsConfigured(clouds: ConfiguredCloudTargets, sco
     const configured = clouds.azure?.subscriptions?.map((s) => s.toLowerCase());
     const outside = configured ? scope.subscriptions.filter((s) => !configured.includes(s.toLowerCase())) : [];
     if (outside.length) {
-      throw new ToolError(`subscription(s) ${listOf(outside)} are not configured for scanning (clouds.azure.subscriptions: ` +
-        `${listOf(configured!)}): name configured subscriptions, or none to scan them all`);
+      throw targetsRefusal(`subscription(s) ${listOf(outside)} are not configured for scanning (clouds.azure.subscriptions: ` +
+        `${listOf(configured!)}): name configured subscriptions, or none to scan them all`, 'subscriptions', outside, configured!);
     }
   }
   if (scope.gcpScopes?.length) {
     const configured = clouds.gcp?.scopes ?? [];
     const outside = scope.gcpScopes.filter((s) => !configured.includes(s));
     if (outside.length) {
-      throw new ToolError(`GCP scope(s) ${listOf(outside)} are not configured for scanning (clouds.gcp.scopes: ` +
-        `${configured.length ? listOf(configured) : 'none'}): name configured scopes, or none to scan them all`);
+      throw targetsRefusal(`GCP scope(s) ${listOf(outside)} are not configured for scanning (clouds.gcp.scopes: ` +
+        `${configured.length ? listOf(configured) : 'none'}): name configured scopes, or none to scan them all`, 'gcp_scopes', outside, configured);
     }
   }
 }

@@ -6,12 +6,15 @@ import { scopeHash } from '../../core/scan-id.js';
 import type { ScanScope } from '../../core/scope.js';
 import type { ScanRecord } from '../../store/index.js';
 import type { Config } from '../../config/index.js';
-import { runningForcedScan, scanHandle, scanProgress, startComplianceScan, type ComplianceScanResult } from '../../client/scans.js';
+import type { StartApproval } from '../../client/scan-approval.js';
+import { runningForcedScan, scanHandle, scanProgress, type ComplianceScanResult } from '../../client/scans.js';
 import { emptyScanProgress } from '../../core/scan.js';
 import type { ToolContext } from '../context.js';
 import { assertScopeAllowed } from '../allowed-accounts.js';
 import { ToolError } from '../errors.js';
+import { startScanWithinQuota } from '../quotas/scan-start.js';
 import { retryingShards, type LiveProgress } from './live-progress.js';
+import { releaseJoinedScan } from './joined-approval.js';
 import { bounded, cannotStart, isTemporalUnavailable, QUERY_DEADLINE_MS, RPC_DEADLINE_MS, START_DEADLINE_MS, statusUnknown } from './temporal-reach.js';
 
 const POLL_MS = 500;
@@ -29,6 +32,8 @@ export interface ScanRequest {
   forceRefresh?: boolean;
   storeSnapshot?: boolean;
   waitSeconds?: number;
+  /** An approved plan hash the start carries (the approval gate skips its wait while the plan is unchanged). */
+  approval?: StartApproval;
 }
 
 export function progressText(p: LiveProgress): string {
@@ -83,11 +88,16 @@ async function startOrJoin(ctx: ToolContext, req: ScanRequest): Promise<string> 
           ctx.logger.warn({ err: String(err) }, 'visibility lookup of running forced scans failed; starting a new run');
           return undefined;
         });
-        if (running) return running;
+        if (running) {
+          await releaseJoinedScan(ctx, running, req.approval);
+          return running;
+        }
       }
-      const { workflowId } = await startComplianceScan(ctx.temporal, ctx.config, {
-        scope: req.scope, storeSnapshot: req.storeSnapshot, fresh: req.forceRefresh,
+      const { workflowId, started } = await startScanWithinQuota(ctx, {
+        scope: req.scope, storeSnapshot: req.storeSnapshot, fresh: req.forceRefresh, approval: req.approval,
       });
+      // A join: the approved hash rode in the first starter's input, not this one's.
+      if (!started) await releaseJoinedScan(ctx, workflowId, req.approval);
       return workflowId;
     });
   } catch (err) {
@@ -141,7 +151,8 @@ async function waitForScan(ctx: ToolContext, workflowId: string, waitSeconds: nu
     if (p) lastProgress = p;
     if (p) await ctx.progress(p.shardsDone, p.shardsTotal || undefined, `scan_id ${workflowId}: ${progressText(p)}`);
     const remaining = deadline - Date.now();
-    if (finished || remaining <= 0 || ctx.signal?.aborted) break;
+    // A scan waiting for approval will not finish within any wait: hand back its plan now.
+    if (finished || remaining <= 0 || ctx.signal?.aborted || p?.phase === 'awaiting_approval') break;
     await Promise.race([done, new Promise((r) => setTimeout(r, Math.min(POLL_MS, remaining)))]);
     if (finished) break;
   }

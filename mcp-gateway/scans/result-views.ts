@@ -12,7 +12,7 @@ const breakdown = z.record(z.string(), z.object({ total: z.number(), compliant: 
 
 export const scanSummarySchema = z.object({
   scan_id: z.string(),
-  status: z.enum(['completed', 'cancelled', 'failed', 'running']),
+  status: z.enum(['completed', 'cancelled', 'failed', 'running', 'awaiting_approval']),
   cached: z.boolean().optional().describe('true: served from a stored scan of the same scope within the cache TTL'),
   started_at: z.string(),
   finished_at: z.string().nullable(),
@@ -80,7 +80,7 @@ export function summaryText(scan: ScanRecord, cached?: boolean): string {
 /** What check_tag_compliance and get_scan_status return: a running handle, or the result with a page of violations. */
 export const scanResultSchema = z.object({
   ...scanStateShape,
-  status: z.enum(['completed', 'cancelled', 'failed', 'running']),
+  status: z.enum(['completed', 'cancelled', 'failed', 'running', 'awaiting_approval']),
   scan: scanSummarySchema.optional(),
   violations: z.array(violationSchema.extend({
     hint: z.string().optional().describe('How to fix it at scale, e.g. "inheritable from resource group" on Azure'),

@@ -8,6 +8,7 @@ import type { ToolResult } from '../context.js';
 import { redactSecrets } from '../errors.js';
 import type { LiveProgress } from './live-progress.js';
 import { progressText } from './resolve.js';
+import { approvalNextStep, approvalSchema, approvalView } from './approval-views.js';
 
 const MAX_MISSING_LISTED = 20;
 const MAX_RETRYING_LISTED = 20;
@@ -39,11 +40,13 @@ export function progressView(p: LiveProgress): z.infer<typeof progressSchema> {
 
 /** Fields at the top of every scan-backed tool's output; the rest is present when status is completed. */
 export const scanStateShape = {
-  status: z.enum(['completed', 'running'])
-    .describe('completed: the result fields are present. running: the scan is still going; only scan_id, progress and next_step are set'),
+  status: z.enum(['completed', 'running', 'awaiting_approval'])
+    .describe('completed: the result fields are present. running: the scan is still going; only scan_id, progress and next_step are set. ' +
+      'awaiting_approval: the scan waits at its approval gate; approval holds the plan'),
   scan_id: z.string().describe('The scan the result comes from, or the running scan to poll (a get_scan_status scan_id)'),
   progress: progressSchema.optional().describe('How far the running scan is (the same object get_scan_status returns)'),
   next_step: z.string().optional().describe('What to call next while the scan runs'),
+  approval: approvalSchema.optional(),
 };
 
 export const missingTargetSchema = z.object({
@@ -62,14 +65,22 @@ export const dataQualitySchema = z.object({
 });
 
 export interface RunningScan {
-  status: 'running';
+  status: 'running' | 'awaiting_approval';
   scan_id: string;
   progress: z.infer<typeof progressSchema>;
   next_step: string;
+  approval?: z.infer<typeof approvalSchema>;
 }
 
-/** The handle a tool returns when its scan is still running after the wait. */
+/** The handle a tool returns when its scan is still running after the wait (or waits for approval). */
 export function runningScan(scanId: string, progress: LiveProgress): ToolResult<RunningScan> {
+  if (progress.phase === 'awaiting_approval' && progress.approval) {
+    const next = approvalNextStep(scanId, progress.approval);
+    return {
+      structured: { status: 'awaiting_approval', scan_id: scanId, progress: progressView(progress), next_step: next, approval: approvalView(progress.approval) },
+      text: `Scan ${scanId} has not started scanning: it is awaiting approval. ${next}`,
+    };
+  }
   return {
     structured: {
       status: 'running',

@@ -4,13 +4,17 @@ import { z } from 'zod';
 import { defineTool } from '../context.js';
 import { runningScan } from '../scans/state-views.js';
 import { scanResultSchema, summaryText, summaryView } from '../scans/result-views.js';
-import { resolveScan } from '../scans/resolve.js';
+import { awaitScan, resolveScan } from '../scans/resolve.js';
+import { answersApproval, decideHeldScan, withGateNote } from '../scans/approval-question.js';
 import { confirmScopeOrAsk, confirmScopeParam } from '../scans/confirm-scope.js';
 import { scopeOf, scopeParams, waitParams } from '../scans/params.js';
 import type { ScanRecord, Store } from '../../store/index.js';
 import type { ScanMemo } from '../scans/memo.js';
 import { pageParams, severityParam, violationPage } from '../scans/violation-pages.js';
 import { consistencySection, scopeClouds, withInheritanceHints } from '../scans/cross-cloud.js';
+import { dryRunOf, dryRunParams, startApprovalOf } from '../scans/dry-run.js';
+import { dryRunShape } from '../scans/approval-views.js';
+import { scanWorkflowIdFor } from '../../client/scans.js';
 
 export const checkTagCompliance = defineTool({
   name: 'check_tag_compliance',
@@ -28,7 +32,9 @@ export const checkTagCompliance = defineTool({
     'With several clouds, `consistency` lists tags spelled or valued differently across clouds; Azure violations whose ' +
     'resource group carries the missing tag say so in `hint` (fixable with Azure Policy\'s inherit-tag effect). At most 1000 accounts and 40 regions per call. A scope of every resource ' +
     'type in every allowed account (several accounts) is first confirmed with the user (or pass confirm_scope: true). ' +
-    'Call get_tagging_policy first to explain what the rules are.',
+    'Call get_tagging_policy first to explain what the rules are.' +
+    ' A scan over the approval thresholds (targets × regions × types, estimated API calls or spend) waits with status ' +
+    '"awaiting_approval" until a person approves it (approve_scan); dry_run: true shows the plan and its plan_hash first.',
   inputSchema: z.object({
     ...scopeParams,
     ...confirmScopeParam,
@@ -37,19 +43,34 @@ export const checkTagCompliance = defineTool({
     severity: severityParam,
     store_snapshot: z.boolean().default(false).describe('Keep this result in history and trends'),
     force_refresh: z.boolean().default(false).describe('Ignore a cached result and scan again'),
+    ...dryRunParams,
   }).strict(),
-  outputSchema: scanResultSchema,
+  // A dry run answers status dry_run with the plan fields; scan_id is then the id a scan started now would get.
+  outputSchema: scanResultSchema.extend({
+    status: z.enum([...scanResultSchema.shape.status.options, 'dry_run']),
+    ...z.object(dryRunShape).partial().shape,
+  }),
   annotations: { title: 'Check tag compliance', readOnlyHint: true, idempotentHint: true, openWorldHint: true },
   async handler(ctx, input) {
     const scope = scopeOf(input);
+    if (input.dry_run) {
+      const dry = await dryRunOf(ctx, scope);
+      const wouldBe = scanWorkflowIdFor(scope, { now: new Date(), storeSnapshot: input.store_snapshot });
+      return { ...dry, structured: { ...dry.structured, status: 'dry_run' as const, scan_id: wouldBe } };
+    }
     // Every resource type in every allowed account: the caller confirms first (input_required).
-    await confirmScopeOrAsk(ctx, 'check_tag_compliance', scope, input.confirm_scope);
-    const outcome = await resolveScan(ctx, {
-      scope, forceRefresh: input.force_refresh, storeSnapshot: input.store_snapshot, waitSeconds: input.wait_seconds,
-    });
-    if (outcome.state === 'running') return runningScan(outcome.scanId, outcome.progress);
+    // (A resumed approval question answers about a scan that already started: its scope was settled then.)
+    await confirmScopeOrAsk(ctx, 'check_tag_compliance', scope, input.confirm_scope || answersApproval(ctx));
+    const waitSeconds = input.wait_seconds ?? ctx.config.gateway.defaultWaitSeconds;
+    // A scan held for approval is put to a caller who may decide (input_required); approved, the wait goes on.
+    const { outcome, approvedBy } = await decideHeldScan(ctx, await resolveScan(ctx, {
+      scope, forceRefresh: input.force_refresh, storeSnapshot: input.store_snapshot, waitSeconds,
+      approval: startApprovalOf(ctx, input.approved_plan_hash),
+    }), (scanId) => awaitScan(ctx, scanId, waitSeconds));
+    const gate = { ...(approvedBy ? { approvedBy } : {}), ...(input.approved_plan_hash ? { approvedPlanHash: input.approved_plan_hash } : {}) };
+    if (outcome.state === 'running') return withGateNote(runningScan(outcome.scanId, outcome.progress), gate);
     const paging = { severity: input.severity, limit: input.limit, cursor: input.cursor };
-    return completedCheck(ctx.store, outcome.scan, outcome.cached, paging, ctx.scanMemo);
+    return withGateNote(await completedCheck(ctx.store, outcome.scan, outcome.cached, paging, ctx.scanMemo), gate);
   },
 });
 

@@ -1,13 +1,17 @@
 // generate_compliance_report: a scan's compliance report (score, breakdowns, violation rankings,
 // recommendations) rendered as json, markdown, csv or html.
 import { z } from 'zod';
-import { buildReport, percent, renderReport, REPORT_FORMATS } from '../../core/report/index.js';
+import { percent, renderReport, REPORT_FORMATS } from '../../core/report/index.js';
 import { defineTool } from '../context.js';
-import { dataQualityOf, dataQualitySchema, reportScopeOf, runningScan, scanStateShape, dataQualityWarning } from '../scans/state-views.js';
+import { dataQualitySchema, runningScan, scanStateShape, dataQualityWarning } from '../scans/state-views.js';
 import { resolveScan } from '../scans/resolve.js';
 import { scopeOf, scopeParams, waitParams } from '../scans/params.js';
-import { modelPricedViolations } from '../cost/untagged-costs.js';
-import { consistencySchema, consistencySection, scopeClouds } from '../scans/cross-cloud.js';
+import { consistencySchema } from '../scans/cross-cloud.js';
+import { scanReport } from '../scans/scan-report.js';
+import { writeReportPdf } from '../exports/report-pdf.js';
+
+/** pdf: the html page printed by a headless Chromium and written to the export directory. */
+const TOOL_FORMATS = [...REPORT_FORMATS, 'pdf'] as const;
 
 const violationSchema = z.object({
   tag: z.string().describe('Tag key as the policy spells it'),
@@ -41,7 +45,8 @@ export const generateComplianceReport = defineTool({
     'breakdowns by cloud, resource type, account and region, the top violations by count (tag + kind) and by the monthly ' +
     'cost of the non-compliant resources (when costs are known), and prioritised recommendations. format picks the ' +
     'rendering returned in `report`: json (default), markdown, csv (one table; formula-safe) or html (standalone ' +
-    'page); the structured fields (summary, top_violations, recommendations, data_quality) are the same for every ' +
+    'printable page with inline SVG charts); pdf prints that page with the server\'s headless Chromium into a file in ' +
+    'the export directory (report_file says where; an error says so when no Chromium is installed). The structured fields (summary, top_violations, recommendations, data_quality) are the same for every ' +
     'format. A recent stored scan of the same scope answers at once; otherwise a scan starts and the call waits up to ' +
     'wait_seconds, returning status "running" with a scan_id to poll with get_scan_status if it is not done. ' +
     'For a scope of several clouds (cloud_provider all) `consistency` lists tags spelled or valued differently across ' +
@@ -49,14 +54,20 @@ export const generateComplianceReport = defineTool({
   inputSchema: z.object({
     ...scopeParams,
     ...waitParams,
-    format: z.enum(REPORT_FORMATS).default('json').describe('Rendering of `report`: json, markdown, csv or html'),
+    format: z.enum(TOOL_FORMATS).default('json').describe('Rendering of `report`: json, markdown, csv or html; pdf: a file (report_file)'),
     include_recommendations: z.boolean().default(true).describe('Add prioritised recommendations'),
     force_refresh: z.boolean().default(false).describe('Run a new scan even when a recent result of this scope is stored'),
   }).strict(),
   outputSchema: z.object({
     ...scanStateShape,
-    format: z.enum(REPORT_FORMATS).optional(),
-    report: z.string().optional().describe('The rendered report in the requested format'),
+    format: z.enum(TOOL_FORMATS).optional(),
+    report: z.string().optional().describe('The rendered report in the requested format (absent for pdf)'),
+    report_file: z.object({
+      path: z.string().describe('Absolute path on the server, in its export directory'),
+      file_name: z.string(),
+      bytes: z.number().int(),
+      media_type: z.literal('application/pdf'),
+    }).optional().describe('format pdf: where the PDF was written'),
     cached: z.boolean().optional().describe('True when a stored scan answered without a new scan'),
     scan_finished_at: z.string().nullable().optional(),
     summary: summarySchema.optional(),
@@ -84,22 +95,8 @@ export const generateComplianceReport = defineTool({
     const outcome = await resolveScan(ctx, { scope, forceRefresh: input.force_refresh, waitSeconds: input.wait_seconds });
     if (outcome.state === 'running') return runningScan(outcome.scanId, outcome.progress);
     const { scan, cached } = outcome;
-    // Consistency needs two clouds; it is aggregated by SQL, like the rest of the report.
-    const [aggregates, consistency] = await Promise.all([
-      ctx.store.reportAggregates(scan.id),
-      scopeClouds(scan).length > 1 ? consistencySection(ctx.store, scan) : undefined,
-    ]);
-    // Violations by cost: the cost model's figures (Cost Explorer) when AWS access is configured.
-    aggregates.violations = await modelPricedViolations(ctx, scan, scope, aggregates.violations);
-    const report = buildReport({
-      ...aggregates,
-      ...(consistency ? { consistency } : {}),
-      scanId: scan.workflowId,
-      finishedAt: scan.finishedAt,
-      policyVersionId: scan.policyVersionId,
-      scope: reportScopeOf(scan),
-      dataQuality: dataQualityOf(scan),
-    }, { generatedAt: new Date(), includeRecommendations: input.include_recommendations, topN: TOP_VIOLATIONS });
+    const report = await scanReport(ctx, scan, scope, { includeRecommendations: input.include_recommendations, topN: TOP_VIOLATIONS });
+    const consistency = report.consistency;
 
     const s = report.summary;
     const top = report.top_violations_by_count[0];
@@ -111,14 +108,19 @@ export const generateComplianceReport = defineTool({
       consistency?.issues_total ? `${consistency.issues_total} cross-cloud consistency issue(s).` : '',
       report.recommendations.length ? `${report.recommendations.length} recommendation(s).` : '',
       dataQualityWarning(report.data_quality, 'figures may undercount'),
-      `The ${input.format} report is in the report field.`,
-    ].filter(Boolean).join(' ');
+    ].filter(Boolean);
+    const html = input.format === 'pdf' ? renderReport(report, 'html') : undefined;
+    const pdf = html === undefined ? undefined
+      : await writeReportPdf(html, { chromiumPath: ctx.config.reports.chromiumPath, directory: ctx.config.exports.directory });
+    text.push(pdf ? `The PDF report was written to ${pdf.path} (${pdf.bytes} bytes).` : `The ${input.format} report is in the report field.`);
     return {
       structured: {
         status: 'completed' as const,
         scan_id: scan.workflowId,
         format: input.format,
-        report: renderReport(report, input.format),
+        ...(pdf ? {
+          report_file: { path: pdf.path, file_name: pdf.fileName, bytes: pdf.bytes, media_type: 'application/pdf' as const },
+        } : { report: renderReport(report, input.format as (typeof REPORT_FORMATS)[number]) }),
         cached,
         scan_finished_at: scan.finishedAt,
         summary: s,
@@ -129,7 +131,7 @@ export const generateComplianceReport = defineTool({
         by_cloud: report.by_cloud,
         ...(report.consistency ? { consistency: report.consistency } : {}),
       },
-      text,
+      text: text.join(' '),
     };
   },
 });

@@ -11,6 +11,10 @@ import { loadCost } from '../cost/cost-source.js';
 import { dataQualityOf, dataQualitySchema, runningScan, scanStateShape, dataQualityWarning } from '../scans/state-views.js';
 import { resolveScan } from '../scans/resolve.js';
 import { scopeOf, scopeParams, waitParams } from '../scans/params.js';
+import { dryRunOf, dryRunParams } from '../scans/dry-run.js';
+import { dryRunShape } from '../scans/approval-views.js';
+import { plannedCostExplorerRequests } from '../cost/cost-plan.js';
+import { scanWorkflowIdFor } from '../../client/scans.js';
 
 const MAX_SERVICES_LISTED = 100;
 const cents = (v: number) => Math.round(v * 100) / 100;
@@ -58,9 +62,13 @@ export const getCostAttributionGap = defineTool({
     include_tag_spend: z.boolean().default(true)
       .describe('Also ask Cost Explorer for spend by each required tag key (one billed request per key, cached)'),
     force_refresh: z.boolean().default(false).describe('Run a new scan even when a recent result of this scope is stored'),
+    dry_run: dryRunParams.dry_run.describe('true: send no Cost Explorer request and scan nothing; return the plan of the scan, ' +
+      'the Cost Explorer requests this reply would send and their charge ($0.01 each; the cache may answer some)'),
   }).strict(),
   outputSchema: z.object({
     ...scanStateShape,
+    status: z.enum([...scanStateShape.status.options, 'dry_run']),
+    ...z.object(dryRunShape).partial().shape,
     cached: z.boolean().optional().describe('True when a stored scan answered without a new scan'),
     scan_finished_at: z.string().nullable().optional(),
     time_period: z.object({ Start: z.string(), End: z.string() }).optional(),
@@ -114,6 +122,10 @@ export const getCostAttributionGap = defineTool({
       throw err;
     }
     const scope = scopeOf(input);
+    if (input.dry_run) {
+      const dry = await dryRunOf(ctx, scope, await plannedCostExplorerRequests(ctx, scope, input.include_tag_spend));
+      return { ...dry, structured: { ...dry.structured, status: 'dry_run' as const, scan_id: scanWorkflowIdFor(scope, { now }) } };
+    }
     const outcome = await resolveScan(ctx, { scope, forceRefresh: input.force_refresh, waitSeconds: input.wait_seconds });
     if (outcome.state === 'running') return runningScan(outcome.scanId, outcome.progress);
     const { scan, cached } = outcome;

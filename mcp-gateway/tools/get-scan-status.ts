@@ -6,6 +6,7 @@ import { scanResultSchema, summaryText, summaryView } from '../scans/result-view
 import { awaitScan } from '../scans/resolve.js';
 import { pageParams, severityParam, violationPage } from '../scans/violation-pages.js';
 import { scanIdParam } from '../scans/params.js';
+import { decideHeldScan, withGateNote } from '../scans/approval-question.js';
 
 export const getScanStatus = defineTool({
   name: 'get_scan_status',
@@ -25,12 +26,15 @@ export const getScanStatus = defineTool({
   outputSchema: scanResultSchema,
   annotations: { title: 'Get scan status', readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   async handler(ctx, input) {
-    const outcome = await awaitScan(ctx, input.scan_id, input.wait_seconds);
-    if (outcome.state === 'running') return runningScan(outcome.scanId, outcome.progress);
+    // A scan held for approval is put to a caller who may decide (input_required); approved, the wait goes on.
+    const { outcome, approvedBy } = await decideHeldScan(ctx, await awaitScan(ctx, input.scan_id, input.wait_seconds),
+      (scanId) => awaitScan(ctx, scanId, input.wait_seconds));
+    const gate = approvedBy ? { approvedBy } : {};
+    if (outcome.state === 'running') return withGateNote(runningScan(outcome.scanId, outcome.progress), gate);
     const page = await violationPage(ctx.store, outcome.scan.id, { severity: input.severity, limit: input.limit, cursor: input.cursor });
     return {
       structured: { status: outcome.scan.status, scan_id: outcome.scan.workflowId, scan: summaryView(outcome.scan), ...page },
-      text: summaryText(outcome.scan),
+      text: withGateNote({ structured: {}, text: summaryText(outcome.scan) }, gate).text,
     };
   },
 });

@@ -1,6 +1,8 @@
 // The registry: every tool the gateway exposes. Later issues add their files here.
 import type { ToolDefinition } from '../context.js';
 import { cancelScan } from './cancel-scan.js';
+import { approveScan } from './approve-scan.js';
+import { rejectScan } from './reject-scan.js';
 import { checkTagCompliance } from './check-tag-compliance.js';
 import { getScanStatus } from './get-scan-status.js';
 import { getTaggingPolicy } from './get-tagging-policy.js';
@@ -26,7 +28,7 @@ const tool = (definition: unknown) => definition as ToolDefinition;
 
 export const TOOLS: ToolDefinition[] = [
   tool(checkTagCompliance), tool(getTaggingPolicy),
-  tool(startComplianceScanTool), tool(getScanStatus), tool(listScans), tool(cancelScan),
+  tool(startComplianceScanTool), tool(getScanStatus), tool(listScans), tool(cancelScan), tool(approveScan), tool(rejectScan),
   tool(validateResourceTags),
   tool(findUntaggedResources), tool(generateComplianceReport), tool(getViolationHistory),
   tool(getCostAttributionGap),

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { defineTool, type ToolContext } from '../context.js';
 import { ToolError } from '../errors.js';
 import { assertScopeAllowed } from '../allowed-accounts.js';
+import { dryRunOf, dryRunParams } from '../scans/dry-run.js';
+import { dryRunShape } from '../scans/approval-views.js';
 import {
   ScheduleInputError, checkScheduleId, createAuditSchedule, deleteAuditSchedule, describeAuditSchedule, listAuditSchedules,
   pauseAuditSchedule, resolveSchedule, safeText, resumeAuditSchedule, scheduleParamsSchema, triggerAuditSchedule, updateAuditSchedule,
@@ -28,6 +30,8 @@ const inputSchema = z.object({
   cloud_provider: p.cloud_provider.optional(), recipients: p.recipients, notification_format: p.notification_format.optional(),
   note: safeText(200).optional()
     .describe('Why you pause or resume: shown on the Temporal Schedules page'),
+  dry_run: dryRunParams.dry_run.describe('With create: create nothing; return the plan of one run (targets, regions, types, ' +
+    'estimated API calls and duration) and its plan_hash. Created schedules are approved once by their creator: runs never wait'),
 }).strict();
 
 type Input = z.infer<typeof inputSchema>;
@@ -61,6 +65,7 @@ export const scheduleComplianceAudit = defineTool({
       running: z.array(z.string()), actionsTaken: z.number().optional(), missedCatchupWindow: z.number().optional(),
       skippedOverlap: z.number().optional(), catchupWindowSeconds: z.number().optional(), overlap: z.string().optional(),
     }).optional(),
+    ...z.object(dryRunShape).partial().shape,
   }),
   annotations: { title: 'Schedule compliance audit', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   async handler(ctx, input) {
@@ -91,7 +96,11 @@ async function run(ctx: ToolContext, input: Input) {
       const resolved = resolveSchedule(paramsOf(input));
       // A schedule runs unattended for months: refuse foreign accounts now, not at its first run.
       await assertScopeAllowed(ctx, resolved.scope);
-      const { scheduleId, created } = await createAuditSchedule(ctx.temporal, ctx.config, resolved, { note: `created ${who}` });
+      if (input.dry_run) {
+        const dry = await dryRunOf(ctx, resolved.scope);
+        return { structured: { action: 'create', ...dry.structured }, text: `${dry.text} (one run of the schedule; nothing was created)` };
+      }
+      const { scheduleId, created } = await createAuditSchedule(ctx.temporal, ctx.config, resolved, { note: `created ${who}`, approver: ctx.actor ?? who });
       const schedule = await describeAuditSchedule(ctx.temporal, scheduleId);
       return {
         structured: { action: 'create', schedule_id: scheduleId, created, schedule },
@@ -104,7 +113,7 @@ async function run(ctx: ToolContext, input: Input) {
       const scheduleId = idOf(input);
       const resolved = resolveSchedule(paramsOf(input));
       await assertScopeAllowed(ctx, resolved.scope);
-      await updateAuditSchedule(ctx.temporal, ctx.config, scheduleId, resolved, { note: `updated ${who}` });
+      await updateAuditSchedule(ctx.temporal, ctx.config, scheduleId, resolved, { note: `updated ${who}`, approver: ctx.actor ?? who });
       const schedule = await describeAuditSchedule(ctx.temporal, scheduleId);
       return { structured: { action: 'update', schedule_id: scheduleId, schedule }, text: `Scheduled audit ${scheduleId} updated; next run ${schedule.nextRuns[0] ?? 'not planned'}.` };
     }

@@ -37,7 +37,7 @@ describe('gateway fuzz', () => {
       temporal: { address: temporalServer.address, taskQueue: `fuzz-${process.pid}` },
       database: { url: database.url },
       policy: { path: path.join(REPO_ROOT, SCAN_POLICY_PATH) },
-      gateway: { sessionCallBudget: 100_000, maxIdenticalCalls: 1000, defaultWaitSeconds: 0 },
+      gateway: { sessionCallBudget: 100_000, maxIdenticalCalls: 1000, defaultWaitSeconds: 0, quotas: { callsPerMinute: 0, scansPerDay: 0 } },
       http: { rateLimitPerMinute: 1_000_000 },
       aws: { endpoint: 'http://127.0.0.1:9' }, // nothing listens: live AWS calls fail fast
       logLevel: 'silent',

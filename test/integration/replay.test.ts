@@ -36,6 +36,11 @@ function loadHistories(): { entry: ManifestEntry; history: HistoryAndWorkflowId[
   }));
 }
 
+/** Printed when a history does not replay: the rule it broke and the way out (README "Changing workflow code"). */
+const REPLAY_RULE = 'A recorded history no longer replays. The rule: every workflow change either replays all recorded '
+  + 'histories unchanged or is behind patched(<new patch id>) (old branch kept for histories without the marker); '
+  + 'never edit or delete a recorded history to make this pass. See README "Changing workflow code"';
+
 describe('replaying recorded histories', () => {
   let bundlePath: string;
 
@@ -56,6 +61,9 @@ describe('replaying recorded histories', () => {
     const seamEra = histories.filter((h) => h.entry.file.startsWith('seam-'));
     expect(seamEra.length).toBeGreaterThanOrEqual(10);
     expect(histories.length - seamEra.length).toBeGreaterThanOrEqual(10);
+    // And runs through the approval gate: approved, rejected and expired while waiting.
+    expect(histories.filter((h) => h.entry.file.startsWith('gate-complianceScan-approval-')).map((h) => h.entry.file).sort())
+      .toEqual(['gate-complianceScan-approval-approved.json', 'gate-complianceScan-approval-expired.json', 'gate-complianceScan-approval-rejected.json']);
 
     const results: ReplayResult[] = [];
     const replay = Worker.runReplayHistories(
@@ -68,6 +76,6 @@ describe('replaying recorded histories', () => {
     expect(results).toHaveLength(histories.length);
     const failures = results.flatMap((result, i) => result.error
       ? [`${histories[i]!.entry.file}: ${result.error.name}: ${result.error.message}`] : []);
-    expect(failures).toEqual([]);
+    expect(failures, REPLAY_RULE).toEqual([]);
   });
 });

@@ -211,7 +211,7 @@ describe.each(backends)('store on $kind', (backend) => {
       expect(firstRun.applied).toEqual(versions);
       const tables = await db.query<{ table_name: string }>(
         `select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
-      expect(tables.map((t) => t.table_name)).toEqual(['audit_log', 'call_guard_counts', 'cost_explorer_cache', 'policy_sync_state', 'policy_versions', 'scan_failures', 'scan_notifications', 'scan_resources', 'scans', 'schema_migrations']);
+      expect(tables.map((t) => t.table_name)).toEqual(['audit_log', 'call_guard_counts', 'cost_explorer_cache', 'dashboard_sessions', 'policy_sync_state', 'policy_versions', 'principal_quota_counts', 'scan_failures', 'scan_notifications', 'scan_resources', 'scans', 'schema_migrations']);
     });
 
     it('re-apply as a no-op', async () => {

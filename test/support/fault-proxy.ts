@@ -15,7 +15,13 @@ export type Fault =
   /** Every matching request is held for `ms`, then forwarded (makes a scan last long enough to interrupt). */
   | { kind: 'delay'; ms: number }
   /** Every matching request's body has `from` replaced by `to`, then is forwarded (e.g. AssumeRole into another account). */
-  | { kind: 'rewrite'; from: string; to: string };
+  | { kind: 'rewrite'; from: string; to: string }
+  /**
+   * Each matching request, independently: throttled with probability `throttle`, else a 5xx
+   * (500 InternalFailure / 503 ServiceUnavailable) with probability `serverError`, else forwarded.
+   * Seeded, so a run is repeatable; counted as `<name>:throttle` and `<name>:5xx`.
+   */
+  | { kind: 'random'; throttle: number; serverError: number; seed?: number };
 
 export interface FaultRule {
   /** Key in stats.injected; defaults to `<service or *>:<kind>`. */
@@ -77,7 +83,20 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
       (r.region === undefined || r.region === signed.region) &&
       (r.target === undefined || (xAmzTarget?.includes(r.target) ?? false)) &&
       (r.body === undefined || text.includes(r.body) || decoded.includes(r.body)));
-    if (rule) {
+    if (rule?.rule.fault.kind === 'random') {
+      const { fault } = rule.rule;
+      rule.matched += 1;
+      const roll = rule.random!();
+      const outcome = roll < fault.throttle ? 'throttle' : roll < fault.throttle + fault.serverError ? '5xx' : undefined;
+      if (outcome) {
+        const key = `${rule.rule.name ?? rule.rule.service ?? '*'}:${outcome}`;
+        stats.injected[key] = (stats.injected[key] ?? 0) + 1;
+        const action = xAmzTarget?.split('.').pop() ?? new URLSearchParams(text).get('Action') ?? 'request';
+        if (outcome === 'throttle') sendFault(res, { kind: 'throttle', every: 1 }, signed.service ?? '', action, req.headers);
+        else sendServerError(res, rule.matched % 2 === 0 ? 503 : 500, req.headers);
+        return;
+      }
+    } else if (rule) {
       const { fault } = rule.rule;
       rule.matched += 1;
       if (fault.kind !== 'throttle' || rule.matched % fault.every === 0) {
@@ -119,14 +138,29 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
   };
 }
 
-function withCounters(rules: FaultRule[]): { rule: FaultRule; matched: number }[] {
+/** A small seeded PRNG (mulberry32): repeatable fault sequences without a dependency. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function withCounters(rules: FaultRule[]): { rule: FaultRule; matched: number; random?: () => number }[] {
   for (const r of rules) {
     if (r.fault.kind === 'throttle' && !(Number.isInteger(r.fault.every) && r.fault.every >= 1)) {
       throw new Error(`fault rule ${r.name ?? ''}: throttle.every must be a positive integer`);
     }
     if (r.fault.kind === 'delay' && !(r.fault.ms >= 0)) throw new Error(`fault rule ${r.name ?? ''}: delay.ms must be >= 0`);
+    if (r.fault.kind === 'random' && !(r.fault.throttle >= 0 && r.fault.serverError >= 0 && r.fault.throttle + r.fault.serverError <= 1)) {
+      throw new Error(`fault rule ${r.name ?? ''}: random throttle and serverError must be probabilities summing to at most 1`);
+    }
   }
-  return rules.map((rule) => ({ rule, matched: 0 }));
+  return rules.map((rule) => ({ rule, matched: 0, ...(rule.fault.kind === 'random' ? { random: seeded(rule.fault.seed ?? 1) } : {}) }));
 }
 
 // ---- errors in each wire protocol ----------------------------------------------------------
@@ -172,6 +206,17 @@ function sendFault(res: ServerResponse, fault: Fault & { kind: 'throttle' | 'den
         ? queryError('Throttling', 'Rate exceeded', requestId)
         : queryError('AccessDenied', `User is not authorized to perform: ${service}:${action}`, requestId), requestId);
   }
+}
+
+/** A server-side failure the SDKs retry: JSON protocols get a typed body, the others XML. */
+function sendServerError(res: ServerResponse, status: 500 | 503, reqHeaders: IncomingHttpHeaders): void {
+  const requestId = `fault-proxy-${Math.random().toString(16).slice(2, 10)}`;
+  const code = status === 503 ? 'ServiceUnavailable' : 'InternalFailure';
+  if (header(reqHeaders, 'x-amz-target') !== undefined) {
+    send(res, status, header(reqHeaders, 'content-type') ?? 'application/x-amz-json-1.1', JSON.stringify({ __type: code, message: 'injected server error' }), requestId);
+    return;
+  }
+  send(res, status, 'text/xml', queryError(code, 'injected server error', requestId), requestId);
 }
 
 function ec2Error(code: string, message: string, requestId: string): string {

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { cancelSignal, evaluateInventory } from '../../workflows/contract.js';
+import { approveSignal, cancelSignal, evaluateInventory, rejectSignal } from '../../workflows/contract.js';
 import { accountWorkflowId } from '../../core/account-workflow-id.js';
 import { scanProgress, startComplianceScan, type StartScanOptions } from '../../client/scans.js';
 import { REPO_ROOT } from '../../worker/temporal-cli.js';
@@ -150,6 +150,26 @@ async function main(): Promise<void> {
       await save('complianceScan', `cancelled-by-${how}`, workflowId);
       const [child] = await childrenOf(workflowId);
       if (how === 'signal' && child) await save(CHILD_TYPE, 'cancelled', child);
+    }
+
+    // 6. The approval gate (from the `gate` era on): a plan over a threshold of one waits, then is
+    // approved by signal, rejected, or left to expire.
+    {
+      const gated = (timeoutSeconds: number) => ({ ...config, approval: { ...config.approval, maxTargetRegionTypes: 1, timeoutSeconds } });
+      for (const how of ['approved', 'rejected', 'expired'] as const) {
+        const { handle, workflowId } = await startComplianceScan(client, gated(how === 'expired' ? 2 : 600), {
+          scope: scope(), now: new Date(Date.UTC(2026, 0, ERA ? 2 : 1) + ++bucket * 3_600_000),
+        });
+        if (how !== 'expired') {
+          await waitUntil(async () => (await scanProgress(client, workflowId).catch(() => undefined))?.phase === 'awaiting_approval',
+            60_000, `scan ${workflowId} never waited for approval`);
+          if (how === 'approved') await handle.signal(approveSignal, { approver: 'recorder', note: 'recording' });
+          else await handle.signal(rejectSignal, { approver: 'recorder', reason: 'recording' });
+        }
+        const result = await handle.result() as ComplianceScanResult;
+        if ((result.status === 'completed') !== (how === 'approved')) throw new Error(`gate ${how}: scan ended ${result.status}`);
+        await save('complianceScan', `approval-${how}`, workflowId);
+      }
     }
 
     // 5. evaluateInventory: a small file, and a file that does not exist.

@@ -248,10 +248,10 @@ describe('html', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('=HYPERLINK(&quot;http://evil.example&quot;');
     expect(html).toContain('default-src \'none\'');
-    // Every tag in the page is one the renderer wrote.
+    // Every tag in the page is one the renderer wrote (the charts' SVG elements included).
     const tags = new Set([...html.matchAll(/<\/?([a-zA-Z0-9!]+)/g)].map((m) => m[1]!.toLowerCase()));
-    expect([...tags].sort()).toEqual(['!doctype', 'body', 'br', 'h1', 'h2', 'head', 'html', 'li', 'meta', 'ol', 'p', 'strong', 'style', 'table',
-      'tbody', 'td', 'th', 'thead', 'title', 'tr']);
+    expect([...tags].sort()).toEqual(['!doctype', 'body', 'br', 'div', 'figure', 'g', 'h1', 'h2', 'head', 'html', 'li', 'meta', 'ol', 'p', 'rect',
+      'strong', 'style', 'svg', 'table', 'tbody', 'td', 'text', 'th', 'thead', 'title', 'tr']);
     expect(html).toContain('<td>60%</td>');
   });
 
