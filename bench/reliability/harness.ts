@@ -8,6 +8,7 @@ import pg from 'pg';
 import { configSchema, type Config } from '../../config/index.js';
 import { startComplianceScan } from '../../client/scans.js';
 import type { ScopeInput } from '../../core/scope.js';
+import { seeded } from '../../test/support/fault-proxy.js';
 import { spawnWorker, type WorkerProcess } from '../../test/support/worker-process.js';
 import type { ComplianceScanResult } from '../../workflows/types.js';
 
@@ -32,17 +33,8 @@ export function printTable(rows: string[][]): void {
   for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
 }
 
-/** mulberry32: the same seed gives the same kill points, so a run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the fault proxy's): the same seed gives the same kill points, so a run can be repeated. */
+export const seededRandom = seeded;
 
 export const positiveInt = (name: string, raw: string | undefined): number => {
   const value = Number(raw);

@@ -138,8 +138,8 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
   };
 }
 
-/** A small seeded PRNG (mulberry32): repeatable fault sequences without a dependency. */
-function seeded(seed: number): () => number {
+/** A small seeded PRNG (mulberry32): repeatable fault sequences (and bench kill points) without a dependency. */
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
