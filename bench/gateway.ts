@@ -10,8 +10,8 @@ import { cpuSpent, ERAS, erasFromEnv, machineRows, percentile, RESOURCES, SCOPE,
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
-/** The target of issue 16 for the cached check under 50 clients. */
-const P99_TARGET_MS = 50;
+/** The targets for the cached check under 50 clients: issue 9's (each protocol era), and issue 16's. */
+const P99_TARGETS_MS = [100, 50];
 
 interface EraRun { era: string; calls: number; p50: number; p99: number; max: number; errors: number; cpu: CpuMs | undefined }
 
@@ -70,13 +70,14 @@ async function main(): Promise<void> {
       ...runs.flatMap((r): [string, string][] => [
         [`${r.era} calls`, `${r.calls.toLocaleString('en-US')} (${(r.calls / SECONDS).toFixed(0)} calls/s)`],
         [`${r.era} p50`, `${r.p50.toFixed(1)} ms`],
-        [`${r.era} p99`, `${r.p99.toFixed(1)} ms  (target <= ${P99_TARGET_MS} ms: ${r.p99 <= P99_TARGET_MS ? 'met' : 'missed'})`],
+        [`${r.era} p99`, `${r.p99.toFixed(1)} ms  (${P99_TARGETS_MS.map((t) => `<= ${t} ms: ${r.p99 <= t ? 'met' : 'missed'}`).join('; ')})`],
         [`${r.era} max`, `${r.max.toFixed(1)} ms`],
         [`${r.era} errors`, `${r.errors}  (target 0; warm-up included)`],
         ...(r.cpu ? [[`${r.era} CPU/call`, `gateway ${perCall(r.cpu.gateway, r.calls)}, database ${perCall(r.cpu.database, r.calls)}, ` +
           `bench clients ${perCall(r.cpu.bench, r.calls)}`] as [string, string]] : []),
       ]),
       ['gateway flags', `${gateway.nodeArgs.join(' ') || '(none)'}; code ${gateway.code}`],
+      ['gateway node', gateway.node],
       ['cached scan', `${RESOURCES} resources, 50 violations per page`],
       ...machineRows(),
     ];

@@ -154,7 +154,7 @@ function printTable(runs: EraRun[]): void {
     info.push([`${run.era} gateway RSS`, `peak ${mib(run.peakRssKiB)} (VmRSS every 250 ms), ${mib(run.rssAfterKiB)} after`]);
     for (const [tool, f] of run.byTool) if (f.firstError) info.push([`${run.era} ${tool} error`, f.firstError]);
   }
-  info.push(['gateway', `flags ${gateway.nodeArgs.join(' ') || '(none)'}; code ${gateway.code}`]);
+  info.push(['gateway', `flags ${gateway.nodeArgs.join(' ') || '(none)'}; code ${gateway.code}; node ${gateway.node}`]);
   info.push(['clients', `${CLIENTS} per era, ${SECONDS} s each after ${WARMUP_SECONDS} s of untimed warm-up`]);
   info.push(['cached scan', `${RESOURCES} resources; the mix: ${MIX.map((m) => m.tool).join(', ')}, in turn`]);
   info.push(...machineRows());

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { tryWriteAudit, writeAudit } from './audit.js';
 import type { GatewayDeps, McpRequestInfo, ToolDefinition } from './context.js';
 import { AskClient, publicMessage, ToolError } from './errors.js';
+import { outputJsonSchema, outputProblem } from './output-check.js';
 import type { PrincipalQuota } from './quotas/principal-quotas.js';
 import { SessionGuard } from './session-guard.js';
 import { installScanTasks, type ProtocolEra } from './tasks/index.js';
@@ -119,7 +120,7 @@ function listedTool(tool: ToolDefinition, taskSupport: boolean): Tool {
     title: tool.title,
     description: tool.description,
     inputSchema: z.toJSONSchema(tool.inputSchema, { io: 'input' }) as Tool['inputSchema'],
-    outputSchema: z.toJSONSchema(tool.outputSchema, { io: 'output' }) as Tool['outputSchema'],
+    outputSchema: outputJsonSchema(tool) as Tool['outputSchema'],
     annotations: tool.annotations,
     ...(taskSupport ? { execution: { taskSupport: 'optional' } } : {}),
   } as Tool;
@@ -148,7 +149,10 @@ async function callTool(deps: GatewayDeps, session: SessionInfo, guard: CallGuar
   input: Record<string, unknown>, ctx?: ServerContext, request?: McpRequestInfo, quota?: PrincipalQuota): Promise<CallToolResult> {
   const correlationId = randomUUID();
   const started = performance.now();
-  const logger = deps.logger.child({ correlationId, tool: tool.name, sessionId: session.sessionId });
+  // The handler's child logger is made when first asked for: most calls never log, and a pino child
+  // serialises (and redacts) its bindings when made.
+  let child: GatewayDeps['logger'] | undefined;
+  const logger = () => (child ??= deps.logger.child({ correlationId, tool: tool.name, sessionId: session.sessionId }));
   let outcome = 'ok';
   let error: string | undefined;
   try {
@@ -162,12 +166,12 @@ async function callTool(deps: GatewayDeps, session: SessionInfo, guard: CallGuar
       throw new ToolError(`${tool.name} was not run: the audit log cannot be written right now, and calls that change state are only run once audited; retry later`);
     }
     const result = await withToolCallSpan(tool.name, correlationId, () => tool.handler({
-      ...deps, logger, correlationId, sessionId: session.sessionId, progress: progressReporter(ctx), signal: ctx?.mcpReq.signal,
+      ...deps, get logger() { return logger(); }, correlationId, sessionId: session.sessionId, progress: progressReporter(ctx), signal: ctx?.mcpReq.signal,
       ...(request ? { request } : {}), ...(quota ? { quota } : {}), ...(session.actor ? { actor: session.actor } : {}),
       ...(session.mayApprove === false ? { mayApprove: false } : {}),
     }, input));
-    const checked = tool.outputSchema.safeParse(result.structured);
-    if (!checked.success) throw new Error(`${tool.name} produced output that does not match its outputSchema: ${checked.error.message}`);
+    const problem = outputProblem(tool, result.structured);
+    if (problem) throw new Error(`${tool.name} produced output that does not match its outputSchema: ${problem}`);
     return {
       content: [{ type: 'text', text: result.text }],
       structuredContent: result.structured as Record<string, unknown>,
@@ -181,8 +185,8 @@ async function callTool(deps: GatewayDeps, session: SessionInfo, guard: CallGuar
     }
     outcome = err instanceof ToolError ? err.outcome ?? 'refused' : 'error';
     error = publicMessage(err);
-    if (err instanceof ToolError) logger.warn({ reason: error }, 'tool call refused');
-    else logger.error({ err }, 'tool call failed');
+    if (err instanceof ToolError) logger().warn({ reason: error }, 'tool call refused');
+    else logger().error({ err }, 'tool call failed');
     return {
       isError: true,
       content: [{ type: 'text', text: `${error} (correlation id ${correlationId})` }],
@@ -193,7 +197,8 @@ async function callTool(deps: GatewayDeps, session: SessionInfo, guard: CallGuar
   } finally {
     const elapsedMs = performance.now() - started;
     const durationMs = Math.round(elapsedMs);
-    logger.info({ outcome, durationMs }, 'tool call');
+    if (child) child.info({ outcome, durationMs }, 'tool call');
+    else deps.logger.info({ correlationId, tool: tool.name, sessionId: session.sessionId, outcome, durationMs }, 'tool call');
     deps.metrics?.recordToolCall(tool.name, outcome, elapsedMs / 1000);
     await writeAudit(deps, session, { tool: tool.name, input, outcome, durationMs, correlationId, error });
   }

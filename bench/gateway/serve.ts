@@ -2,7 +2,7 @@
 // with the NODE_OPTIONS docker-compose.yml gives it, over a Temporal dev server and a fresh
 // PostgreSQL database holding one completed scan (so reads answer from the cache), plus the /proc
 // readings both benches print (CPU time of the gateway, its database backends and the bench).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +41,21 @@ async function deployedGatewayNodeOptions(): Promise<string> {
   const compose = parseYaml(await readFile(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as
     { services?: { gateway?: { environment?: Record<string, string> } } };
   return compose.services?.gateway?.environment?.NODE_OPTIONS ?? '';
+}
+
+/**
+ * The Node the gateway runs on as deployed: the Dockerfile's (ARG NODE_IMAGE=node:<major>-…), which
+ * scripts/setup-node24.sh puts in .node<major>/ here; this process's Node when that is the same major
+ * or when that folder is missing (the figure then says so). BENCH_GATEWAY_NODE names another binary.
+ */
+async function deployedGatewayNode(): Promise<{ path: string; note: string }> {
+  if (process.env.BENCH_GATEWAY_NODE) return { path: process.env.BENCH_GATEWAY_NODE, note: 'BENCH_GATEWAY_NODE' };
+  const dockerfile = await readFile(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  const major = /^ARG NODE_IMAGE=node:(\d+)/m.exec(dockerfile)?.[1];
+  if (!major || process.versions.node.split('.')[0] === major) return { path: process.execPath, note: 'as deployed' };
+  const local = path.join(REPO_ROOT, `.node${major}`, 'bin', 'node');
+  if (await readFile(local).then(() => true, () => false)) return { path: local, note: `as deployed (Dockerfile: Node ${major})` };
+  return { path: process.execPath, note: `not as deployed: the Dockerfile runs Node ${major}, and .node${major}/ is missing (bash scripts/setup-node24.sh)` };
 }
 
 /** CPU time (user + system, ms) of a process so far, from /proc; undefined where there is none. */
@@ -102,6 +117,8 @@ export interface BenchGateway {
   nodeArgs: string[];
   /** What the gateway runs: dist/ or the sources. */
   code: string;
+  /** The gateway's Node: its version, and whether it is the one the Dockerfile deploys. */
+  node: string;
   /** CPU time so far of the gateway, its database backends and this process. */
   cpu(): Promise<Map<string, number> | undefined>;
   stop(): Promise<void>;
@@ -134,7 +151,8 @@ export async function startBenchGateway(): Promise<BenchGateway> {
     // The default is the gateway's NODE_OPTIONS in docker-compose.yml (a larger young generation).
     const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? await deployedGatewayNodeOptions()).split(' ').filter(Boolean);
     const port = await freePort();
-    gateway = spawn(process.execPath, [...nodeArgs, path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), 'http'], {
+    const node = await deployedGatewayNode();
+    gateway = spawn(node.path, [...nodeArgs, path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), 'http'], {
       env: {
         ...process.env, TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: database.url, POLICY_PATH: policyPath, PORT: String(port),
         LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '1000000', SESSION_CALL_BUDGET: '100000', MAX_IDENTICAL_CALLS: '100000',
@@ -165,6 +183,7 @@ export async function startBenchGateway(): Promise<BenchGateway> {
       process: gateway,
       nodeArgs,
       code,
+      node: `${execFileSync(node.path, ['--version'], { encoding: 'utf8' }).trim()}, ${node.note}`,
       async cpu() {
         const own = await processCpuMs(pid);
         if (own === undefined) return undefined;

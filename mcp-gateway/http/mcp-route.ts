@@ -129,12 +129,12 @@ export function registerMcpRoute(app: FastifyInstance, opts: McpRouteOptions): v
       if (!session) {
         // Thrown, not sent: the error handler answers and audits every refusal alike.
         if (sessionId) throw new HttpError(404, RPC.serverError, UNKNOWN_SESSION);
-        if (req.method === 'POST' && !isInitializeRequest(req.body)
+        if (req.method === 'POST' && !initializing(req.body)
           && !(await isLegacyRequest(eraProbe(req), req.body, { maxRequestBodySize: opts.bodyLimit }))) {
           await serveStateless(req, reply, actor);
           return;
         }
-        if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
+        if (req.method !== 'POST' || !initializing(req.body)) {
           throw new HttpError(400, RPC.serverError, 'Bad Request: send an initialize request first (without an Mcp-Session-Id header)');
         }
         session = openSession(req, actor);
@@ -239,13 +239,29 @@ function checkTaskRouting(req: FastifyRequest): void {
 }
 
 /**
- * The request as isLegacyRequest needs it: given the parsed body, the SDK classifies from the body,
- * the method and the MCP headers (MCP-Protocol-Version, Mcp-Method, Mcp-Name), and reads nothing
- * else. So the probe carries the Mcp-* headers and Content-Type but no copy of the body, which
- * toWebRequest would serialise again (the 2026 entry then builds its own Request). Without a parsed
- * body the SDK reads the probe's empty body: a claim-less, 2025-era request, as before.
+ * Whether a body is the initialize request. The method is compared first: the SDK's check parses the
+ * whole message with zod, which every ordinary call would otherwise pay for, and pay again on failing.
+ */
+function initializing(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { method?: unknown }).method === 'initialize' && isInitializeRequest(body);
+}
+
+/**
+ * The request as isLegacyRequest needs it. Given the parsed body, the SDK classifies from the body,
+ * the method and the MCP headers (MCP-Protocol-Version, Mcp-Method, Mcp-Name), read through
+ * `headers.get`, and reads nothing else: so the probe is the method and a view of those headers,
+ * not a fetch Request (whose construction, with its AbortSignal and body stream, cost more than the
+ * classification; the 2026 entry builds its own Request). Without a parsed body the SDK reads the
+ * body, so it gets a real Request with an empty body: a claim-less, 2025-era request, as before.
  */
 function eraProbe(req: FastifyRequest): Request {
+  if (req.body !== undefined) {
+    const get = (name: string): string | null => {
+      const value = req.headers[name.toLowerCase()];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    };
+    return { method: req.method, headers: { get } } as unknown as Request;
+  }
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || !(name.startsWith('mcp-') || name === 'content-type')) continue;

@@ -97,12 +97,14 @@ export class PrincipalQuotas {
 
   for(principal: string): PrincipalQuota {
     const limits = this.limitsOf(principal);
-    const digest = principalDigest({ principal });
+    // Hashed when first counted: with a quota off (limit 0) nothing is.
+    let digest: string | undefined;
+    const digestOf = () => (digest ??= principalDigest({ principal }));
     return {
       principal,
-      admitCall: async () => { await this.take('calls', digest, limits.callsPerMinute); },
+      admitCall: async () => { await this.take('calls', digestOf, limits.callsPerMinute); },
       reserveScan: async () => {
-        const window = await this.take('scans', digest, limits.scansPerDay);
+        const window = await this.take('scans', digestOf, limits.scansPerDay);
         return window ? { release: () => this.giveBack(window) } : NOTHING_RESERVED;
       },
     };
@@ -113,11 +115,11 @@ export class PrincipalQuotas {
   }
 
   /** The window a unit was taken from, or undefined when the quota is off or the counters failed (fail-open). */
-  private async take(quota: QuotaName, digest: string, limit: number): Promise<QuotaWindow | undefined> {
+  private async take(quota: QuotaName, digestOf: () => string, limit: number): Promise<QuotaWindow | undefined> {
     if (limit <= 0) return undefined;
     const now = this.now();
     const { startMs, endMs } = quotaWindow(quota, now);
-    const window: QuotaWindow = { quota, principalDigest: digest, windowStartMs: startMs };
+    const window: QuotaWindow = { quota, principalDigest: digestOf(), windowStartMs: startMs };
     let admitted: boolean;
     try {
       ({ admitted } = await this.counters.take({ ...window, expiresAtMs: endMs, limit }));

@@ -7,6 +7,11 @@
 // longer than MEMO_MS, nor once the scan is older than the cache TTL: a scan completed by another
 // process (a worker's schedule, another gateway replica) may go unseen for up to MEMO_MS. A scan
 // this gateway sees complete drops the memo of its scope at once (forget).
+//
+// An entry past half its life is read again in the background by the first call that finds it, while
+// calls go on getting the kept value; the new read replaces it when it lands. Under steady traffic an
+// entry is so never left to expire, and no burst of calls waits on one expiry's read (which showed as
+// bursts of slow calls every MEMO_MS under load). A value read at time t is served until t + MEMO_MS at most.
 import type { ScanRecord, Store } from '../../store/index.js';
 import type { GatewayDeps } from '../context.js';
 
@@ -46,12 +51,16 @@ export class ScanMemo {
 
   /** The newest completed scan of the scope that finished within the cache TTL, if any. */
   async latest(scopeHash: string): Promise<ScanRecord | undefined> {
+    const read = () => this.store.latestCompletedScan(scopeHash, { maxAgeSeconds: this.opts.cacheTtlSeconds });
     const kept = this.scopes.get(scopeHash);
     if (kept) {
       const scan = await kept; // a lookup still in flight is shared, whatever it finds
-      if (!scan || this.fresh(scan)) return scan;
+      if (!scan || this.fresh(scan)) {
+        this.scopes.refreshAhead(scopeHash, read);
+        return scan;
+      }
     }
-    return this.scopes.set(scopeHash, this.store.latestCompletedScan(scopeHash, { maxAgeSeconds: this.opts.cacheTtlSeconds }));
+    return this.scopes.set(scopeHash, read());
   }
 
   /** Drops what is known about the scope: a newer scan of it has just completed. */
@@ -63,7 +72,10 @@ export class ScanMemo {
   page<P extends { violations: unknown[] }>(scan: ScanRecord, key: PageKey, read: () => Promise<P>): Promise<P> {
     if (scan.status !== 'completed') return read();
     const id = JSON.stringify([scan.id, key.severity, key.limit, key.cursor ?? null]);
-    return (this.pages.get(id) as Promise<P> | undefined) ?? this.pages.set(id, read());
+    const kept = this.pages.get(id) as Promise<P> | undefined;
+    if (!kept) return this.pages.set(id, read());
+    this.pages.refreshAhead(id, read);
+    return kept;
   }
 
   /** Still younger than the cache TTL, the condition the database query applied when it was read. */
@@ -83,8 +95,10 @@ interface MemoOptions<T> {
 
 interface Entry<T> {
   value: Promise<T>;
-  expiresAt: number;
+  /** When it was read: it is refreshed from readAt + ttlMs / 2 and dropped at readAt + ttlMs. */
+  readAt: number;
   weight: number;
+  refreshing?: boolean;
 }
 
 /** Promises kept for ttlMs, oldest evicted first (a Map iterates in insertion order). A failed read is not kept. */
@@ -96,13 +110,29 @@ class Memo<T> {
 
   get(key: string): Promise<T> | undefined {
     const entry = this.entries.get(key);
-    return entry && entry.expiresAt > this.opts.now() ? entry.value : undefined;
+    return entry && entry.readAt + this.opts.ttlMs > this.opts.now() ? entry.value : undefined;
   }
 
-  set<V extends T>(key: string, value: Promise<V>): Promise<V> {
+  /**
+   * Reads the entry again in the background when it is past half its life and no such read is in
+   * flight. The new value replaces the entry only if the entry is still the one it refreshes (not
+   * deleted, e.g. by forget, nor replaced meanwhile), and only once read: callers never wait on it.
+   */
+  refreshAhead(key: string, read: () => Promise<T>): void {
+    const entry = this.entries.get(key);
+    const now = this.opts.now();
+    if (!entry || entry.refreshing || now < entry.readAt + this.opts.ttlMs / 2) return;
+    entry.refreshing = true;
+    const value = read();
+    value.then(() => {
+      if (this.entries.get(key) === entry) this.set(key, value, now);
+    }, () => { entry.refreshing = false; }); // a failed refresh leaves the entry to expire, or to be refreshed again
+  }
+
+  set<V extends T>(key: string, value: Promise<V>, readAt = this.opts.now()): Promise<V> {
     if (this.opts.ttlMs <= 0) return value;
     this.delete(key);
-    const entry: Entry<T> = { value, expiresAt: this.opts.now() + this.opts.ttlMs, weight: 0 };
+    const entry: Entry<T> = { value, readAt, weight: 0 };
     this.entries.set(key, entry);
     if (this.entries.size > this.opts.maxEntries) this.delete(this.entries.keys().next().value!);
     const drop = () => { if (this.entries.get(key) === entry) this.delete(key); };

@@ -2,7 +2,8 @@
 // playwright-core) against the whole stack: Temporal dev server, a worker process, moto behind a
 // fault proxy, PostgreSQL with a seeded snapshot history, and the HTTP gateway. Logs in with an
 // API key, checks that the figures shown are the store's, filters the violations table, follows a
-// live scan's progress, and keeps screenshots (test-artifacts/, and docs/screenshots/ for the README).
+// live scan's progress, and keeps screenshots in test-artifacts/ (and, with UPDATE_DOCS_SCREENSHOTS=1,
+// the README's pictures in docs/screenshots/: an ordinary run leaves tracked files alone).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -38,7 +39,7 @@ const closers: (() => Promise<unknown>)[] = [];
 async function shoot(name: string, opts: { docs?: boolean; width?: number } = {}): Promise<void> {
   if (opts.width) await page.setViewportSize({ width: opts.width, height: 860 });
   await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
-  if (opts.docs) await page.screenshot({ path: path.join(DOCS, `${name}.png`) });
+  if (opts.docs && process.env.UPDATE_DOCS_SCREENSHOTS === '1') await page.screenshot({ path: path.join(DOCS, `${name}.png`) });
   if (opts.width) await page.setViewportSize({ width: 1280, height: 860 });
 }
 

@@ -54,14 +54,96 @@ describe('ScanMemo', () => {
     expect(first.map((s) => s?.id)).toEqual([older.id, older.id]);
     expect(lookups).toBe(1); // concurrent callers share one query
 
-    const newer = await aCompletedScan();
-    clock += MEMO_MS - 1;
+    await aCompletedScan();
+    clock += MEMO_MS / 2 - 1;
     expect((await memo.latest(scope))?.id).toBe(older.id); // the documented window
     expect(lookups).toBe(1);
 
-    clock += 1;
-    expect((await memo.latest(scope))?.id).toBe(newer.id);
+    // Nobody asks again during the rest of its life: at MEMO_MS it has expired, and the next call reads.
+    clock += MEMO_MS / 2 + 1;
+    const newest = await aCompletedScan();
+    expect((await memo.latest(scope))?.id).toBe(newest.id);
     expect(lookups).toBe(2);
+  });
+
+  /**
+   * A memo whose reads query at once but answer only at settle(), so a read in flight can be watched
+   * (and can land after the database has changed), counting lookups.
+   */
+  function gatedMemo(failing = () => false) {
+    let waiting: Array<() => void> = [];
+    const gated: Pick<Store, 'latestCompletedScan'> = {
+      latestCompletedScan: async (hash, opts) => {
+        lookups++;
+        const found = await store.latestCompletedScan(hash, opts);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        if (failing()) throw new Error('db down');
+        return found;
+      },
+    };
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+    const settle = async () => {
+      await tick(); // the queries in flight have run
+      for (const go of waiting) go();
+      waiting = [];
+      await tick();
+    };
+    return { memo: new ScanMemo(gated, { cacheTtlSeconds: TTL_SECONDS, now: () => clock }), settle };
+  }
+
+  it('past half its life, refreshes in the background: callers get the kept scan until the new read lands', async () => {
+    const { memo: m, settle } = gatedMemo();
+    const older = await aCompletedScan();
+    const first = m.latest(scope);
+    await settle();
+    expect((await first)?.id).toBe(older.id);
+
+    const newer = await aCompletedScan();
+    clock += MEMO_MS / 2;
+    // Answered from the memo while the refresh waits: none of these waits for settle().
+    const during = await Promise.all([m.latest(scope), m.latest(scope), m.latest(scope)]);
+    expect(during.map((s) => s?.id)).toEqual([older.id, older.id, older.id]);
+    expect(lookups).toBe(2); // one refresh in flight for all three
+
+    await settle();
+    expect((await m.latest(scope))?.id).toBe(newer.id); // the refresh landed
+    expect(lookups).toBe(2);
+    // The refreshed entry lives MEMO_MS from its read: not refreshed again before half of that.
+    clock += MEMO_MS / 2 - 1;
+    await m.latest(scope);
+    expect(lookups).toBe(2);
+  });
+
+  it('drops a refresh that lands after forget, and keeps the entry while a refresh fails', async () => {
+    let failing = false;
+    const { memo: m, settle } = gatedMemo(() => failing);
+    await aCompletedScan();
+    const first = m.latest(scope);
+    await settle();
+    await first;
+
+    clock += MEMO_MS / 2;
+    await m.latest(scope); // starts a refresh, which reads before the newer scan below completes...
+    await new Promise((resolve) => setTimeout(resolve, 20)); // (its query has run)
+    const newer = await aCompletedScan();
+    m.forget(newer.scopeHash); // ...and lands after this gateway saw that scan complete and forgot the scope
+    const after = m.latest(scope);
+    await settle();
+    expect((await after)?.id).toBe(newer.id);
+    const newest = await aCompletedScan();
+    expect((await m.latest(scope))?.id).toBe(newer.id); // the stale refresh, landing last, did not replace it
+    expect(lookups).toBe(3);
+
+    clock += MEMO_MS / 2;
+    failing = true;
+    expect((await m.latest(scope))?.id).toBe(newer.id); // kept while its refresh fails
+    await settle();
+    expect(lookups).toBe(4);
+    failing = false;
+    expect((await m.latest(scope))?.id).toBe(newer.id); // still kept; a new refresh starts
+    await settle();
+    expect((await m.latest(scope))?.id).toBe(newest.id);
+    expect(lookups).toBe(5);
   });
 
   it('shows a newer scan at once after forget (a scan this gateway saw complete)', async () => {

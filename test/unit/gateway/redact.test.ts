@@ -1,7 +1,7 @@
 // Redaction by value and by key: what the audit log keeps, and what replies and /health show.
 import { describe, expect, it } from 'vitest';
 import { publicMessage, redactSecrets as fromErrors, ToolError } from '../../../mcp-gateway/errors.js';
-import { redactCredentials, redactParams, redactSecrets } from '../../../mcp-gateway/redact.js';
+import { redactCredentials, redactEveryPattern, redactParams, redactSecrets } from '../../../mcp-gateway/redact.js';
 
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'; // AWS's documented example shape
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
@@ -35,6 +35,35 @@ describe('redactCredentials', () => {
     ['ordinary words after Bearer and Basic', 'the bearer of the Basic tier plan'],
   ])('keeps %s', (_what, input) => {
     expect(redactCredentials(input)).toBe(input);
+  });
+});
+
+describe('the short-text shortcut of redactCredentials', () => {
+  it.each([
+    ['a short name=value pair', 'pwd=x', 'pwd=[redacted]'],
+    ['a short token pair', 'token:abc', 'token:[redacted]'],
+    ['a short JWT', 'eyJabcd.efgh.ij', '[redacted jwt]'],
+    ['an access key id alone', 'AKIAIOSFODNN7EXAMPLE', '[redacted]'],
+    ['short URL userinfo', 'ftp://u:p@h', 'ftp://[redacted]@h'],
+  ])('still replaces %s', (_what, input, expected) => {
+    expect(redactCredentials(input)).toBe(expected);
+  });
+
+  it('agrees with every pattern applied, on short texts built from the patterns\' fragments', () => {
+    const fragments = ['pwd', 'PassWord', 'secret', 'token', 'api-key', 'access_key', '=', ':', '"', ' ', '://', '@', 'bearer ', 'Basic ',
+      'eyJ', 'abcd', '.', 'AKIA', 'ASIA', 'ABCDEFGHIJKLMNOP', '-----BEGIN ', 'PRIVATE KEY-----', 'x', '9', '/', '+'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let redacted = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      while (text.length < 39 && next() < 0.85) text += fragments[Math.floor(next() * fragments.length)];
+      text = text.slice(0, 39);
+      const expected = redactEveryPattern(text);
+      if (expected !== text) redacted++;
+      expect(redactCredentials(text)).toBe(expected);
+    }
+    expect(redacted).toBeGreaterThan(1000); // the texts did reach the patterns
   });
 });
 
