@@ -3,7 +3,8 @@
 // PostgreSQL database holding one completed scan (so reads answer from the cache), plus the /proc
 // readings both benches print (CPU time of the gateway, its database backends and the bench).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClientOptions } from '@modelcontextprotocol/client';
@@ -54,7 +55,7 @@ async function deployedGatewayNode(): Promise<{ path: string; note: string }> {
   const major = /^ARG NODE_IMAGE=node:(\d+)/m.exec(dockerfile)?.[1];
   if (!major || process.versions.node.split('.')[0] === major) return { path: process.execPath, note: 'as deployed' };
   const local = path.join(REPO_ROOT, `.node${major}`, 'bin', 'node');
-  if (await readFile(local).then(() => true, () => false)) return { path: local, note: `as deployed (Dockerfile: Node ${major})` };
+  if (await access(local, constants.X_OK).then(() => true, () => false)) return { path: local, note: `as deployed (Dockerfile: Node ${major})` };
   return { path: process.execPath, note: `not as deployed: the Dockerfile runs Node ${major}, and .node${major}/ is missing (bash scripts/setup-node24.sh)` };
 }
 

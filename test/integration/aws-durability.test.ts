@@ -26,6 +26,7 @@ import { awsClientConfig, MOTO_CREDENTIALS, startMoto, type AwsCredentials, type
 import { startRequestLog, type LoggedRequest, type RequestLog } from '../support/request-log.js';
 import { startTestTemporal } from '../support/temporal.js';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+import { waitUntil } from '../support/wait.js';
 
 const MEMBER_A = '111111111111';
 const MEMBER_B = '222222222222';
@@ -114,13 +115,6 @@ async function seedGroups(endpoint: string, account: string, credentials: AwsCre
 }
 
 /** Polls `ready` every 100 ms until it holds; fails with `what` after `timeoutMs`. */
-async function waitUntil(ready: () => Promise<boolean> | boolean, timeoutMs: number, what: () => string): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await ready());) {
-    if (Date.now() > deadline) throw new Error(what());
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const jsonBody = (req: LoggedRequest) => JSON.parse(req.body || '{}') as Record<string, unknown>;
 
 // Seeding ~2,800 resources and SIGKILL/retry cycles take minutes on a loaded 2-core machine.

@@ -16,19 +16,13 @@ import type { ComplianceScanResult } from '../../workflows/types.js';
 import { DEFAULT_ACCOUNTS, expectedTotals, SEEDED_TYPES, type SeededOrg, type SeededResource } from '../support/aws-seed.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
+import { waitUntil } from '../support/wait.js';
 
 const DENIED_ACCOUNT = '222222222222';
 /** The starter's (this process's) shard concurrency; the worker's own setting is what applies. */
 const STARTER_SHARDS = 9;
 
 /** Polls `ready` every 100 ms until it holds; fails with `what` after `timeoutMs`. */
-async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await ready());) {
-    if (Date.now() > deadline) throw new Error(what());
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('complianceScan on moto', () => {
   let stack: MotoStack;
   let proxy: FaultProxy;

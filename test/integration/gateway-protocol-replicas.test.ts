@@ -5,7 +5,6 @@
 // stops waiting; and a task of the io.modelcontextprotocol/tasks extension created on one replica is
 // polled, read and cancelled on the other. Loop detection counts the calls of both replicas.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
@@ -14,6 +13,7 @@ import { REPO_ROOT } from '../../worker/temporal-cli.js';
 import { expectedTotals, SEEDED_TYPES } from '../support/aws-seed.js';
 import { MODERN_PROTOCOL as MODERN, modernRequest, raw, rpcMessageOf } from '../support/http-gateway.js';
 import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
+import { freePort } from '../../worker/dev-server.js';
 
 const TASKS = 'io.modelcontextprotocol/tasks';
 
@@ -21,14 +21,6 @@ interface Replica { url: string; child: ChildProcess; output(): string }
 interface ScanOutput {
   status: string; scan_id: string; next_cursor?: string | null; next_step?: string;
   progress?: { phase: string }; violations?: { resource_id: string }[]; scan?: { total_resources: number };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function startReplica(env: Record<string, string>): Promise<Replica> {

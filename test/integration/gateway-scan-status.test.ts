@@ -18,19 +18,11 @@ import { checkTagCompliance } from '../../mcp-gateway/tools/check-tag-compliance
 import { getScanStatus } from '../../mcp-gateway/tools/get-scan-status.js';
 import { scanIdParam } from '../../mcp-gateway/scans/params.js';
 import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
+import { waitFor } from '../support/wait.js';
 
 type Check = Parameters<typeof checkTagCompliance.handler>[1];
 type Structured = { status: string; scan_id: string; progress?: { retrying?: { attempt: number; last_error: string; account: string }[] };
   scan?: { cached?: boolean; status: string; data_quality: { status: string } } };
-
-async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('what the client is told about a scan', () => {
   let stack: MotoStack;
@@ -105,7 +97,7 @@ describe('what the client is told about a scan', () => {
     const ctx = ctxOf();
     const started = await check(ctx, { accounts: [A1], regions: [R0], resource_types: ['rds:db'], wait_seconds: 0 });
     const scanId = started.structured.scan_id;
-    const retrying = await waitUntil(async () => {
+    const retrying = await waitFor(async () => {
       const reply = await status(ctx, scanId);
       const list = (reply.structured as Structured).progress?.retrying;
       return list?.some((r) => r.attempt >= 2) ? { list, reply } : undefined;

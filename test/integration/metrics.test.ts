@@ -3,7 +3,6 @@
 // exporter), moto behind the fault proxy, a Temporal dev server and PostgreSQL. Tools are called
 // through a real MCP client, a scan runs, and both /metrics are scraped and parsed: the counters
 // moved by the amounts the calls and the stored scan say, with bounded labels only.
-import { createServer } from 'node:net';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client, Connection } from '@temporalio/client';
@@ -15,6 +14,8 @@ import { totalCalls } from '../../core/cloud-calls.js';
 import { createHttpGateway } from '../../mcp-gateway/http.js';
 import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
 import { raw } from '../support/http-gateway.js';
+import { freePort } from '../../worker/dev-server.js';
+import { waitFor } from '../support/wait.js';
 
 interface Sample { name: string; labels: Record<string, string>; value: number }
 
@@ -36,23 +37,6 @@ function parseExposition(text: string): Sample[] {
 function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 const UNKNOWN_TOOL = 'no_such_tool_from_a_caller';
@@ -139,10 +123,10 @@ describe('Prometheus metrics of the gateway and the worker', () => {
     const scan = (await store.store.listScans({ limit: 20 })).find((row) => row.workflowId === scanId);
     expect(scan?.status).toBe('completed');
 
-    const { samples, text } = await waitUntil(async () => {
+    const { samples, text } = await waitFor(async () => {
       const s = await scrape(workerMetricsUrl);
       return valueOf(s.samples, 'finops_scans_total', { status: 'completed', trigger: 'adhoc' }) >= 1 ? s : undefined;
-    }, 30_000, 'the scan counted on the worker');
+    }, 30_000, 'the scan counted on the worker', { intervalMs: 300, ignoreErrors: true });
     expect(valueOf(samples, 'finops_scans_total', { status: 'completed', trigger: 'adhoc' })).toBe(1);
     expect(valueOf(samples, 'finops_resources_scanned_total', { cloud: 'aws' })).toBe(scan!.totals!.total);
     expect(valueOf(samples, 'finops_shard_duration_seconds_count', { cloud: 'aws', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
@@ -172,10 +156,10 @@ describe('Prometheus metrics of the gateway and the worker', () => {
         name: 'check_tag_compliance',
         arguments: { accounts: [account], regions: [region], resource_types: ['s3:bucket'], force_refresh: true, wait_seconds: 0 },
       }));
-      const samples = await waitUntil(async () => {
+      const samples = await waitFor(async () => {
         const s = parseExposition((await raw(workerMetricsUrl)).body);
         return valueOf(s, 'finops_cloud_throttles_total', { cloud: 'aws' }) > valueOf(before, 'finops_cloud_throttles_total', { cloud: 'aws' }) ? s : undefined;
-      }, 60_000, 'a throttled attempt counted');
+      }, 60_000, 'a throttled attempt counted', { intervalMs: 300, ignoreErrors: true });
       expect(valueOf(samples, 'finops_cloud_errors_total', { cloud: 'aws', type: 'Throttled' }))
         .toBeGreaterThan(valueOf(before, 'finops_cloud_errors_total', { cloud: 'aws', type: 'Throttled' }));
       expect(valueOf(samples, 'finops_shard_duration_seconds_count', { cloud: 'aws', outcome: 'failed' })).toBeGreaterThanOrEqual(1);

@@ -2,38 +2,20 @@
 // history recorded under test/histories/ (real runs of an earlier version, see
 // test/support/record-histories.ts) is replayed against the current workflow code; a change in
 // a workflow's command order without a patch fails here as a nondeterminism error. No server.
-import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { HistoryAndWorkflowId } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkflowBundle } from '../../worker/workflow-bundle.js';
+import { historyFileNames, historyManifest, readHistory } from '../support/history-files.js';
 import type { ManifestEntry } from '../support/record-histories.js';
 
-const HISTORIES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'histories');
-
-// historyFromJSON from @temporalio/common (which the replayer calls on JSON histories) throws
-// "type must be a Type" in this install: common and proto each carry their own protobufjs 8 copy,
-// and the JSON codec rejects the other copy's types. The codec from proto's own copy parses the
-// same files into proto messages the replayer takes as they are.
-const fromCommon = createRequire(createRequire(import.meta.url).resolve('@temporalio/common'));
-const fromProto = createRequire(fromCommon.resolve('@temporalio/proto'));
-const { fromJson } = fromProto('protobufjs/ext/protojson') as { fromJson(type: unknown, json: unknown, options: object): unknown };
-const { patchProtobufRoot } = fromCommon('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot(root: unknown): { lookupType(name: string): unknown } };
-const HISTORY_TYPE = patchProtobufRoot(fromCommon('@temporalio/proto')).lookupType('temporal.api.history.v1.History');
-
 function loadHistories(): { entry: ManifestEntry; history: HistoryAndWorkflowId['history'] }[] {
-  const manifest = JSON.parse(readFileSync(path.join(HISTORIES, 'manifest.json'), 'utf8')) as ManifestEntry[];
-  const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json') && f !== 'manifest.json').sort();
+  const manifest = historyManifest();
   // Every file is listed (replay needs its workflow id) and every listed file exists.
-  expect(manifest.map((e) => e.file).sort()).toEqual(files);
-  return manifest.map((entry) => ({
-    entry,
-    history: fromJson(HISTORY_TYPE, JSON.parse(readFileSync(path.join(HISTORIES, entry.file), 'utf8')), { ignoreUnknownFields: true }) as HistoryAndWorkflowId['history'],
-  }));
+  expect(manifest.map((e) => e.file).sort()).toEqual(historyFileNames());
+  return manifest.map((entry) => ({ entry, history: readHistory(entry.file) }));
 }
 
 /** Printed when a history does not replay: the rule it broke and the way out (README "Changing workflow code"). */

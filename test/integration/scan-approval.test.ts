@@ -19,21 +19,13 @@ import { scanHandle } from '../../client/scans.js';
 import { APPROVAL_AUDIT_TOOL } from '../../store/scan-approval.js';
 import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
 import { startRequestLog, type RequestLog } from '../support/request-log.js';
+import { waitFor } from '../support/wait.js';
 
 /** What discovery may ask AWS: who am I, assume a target's role, which regions it has. */
 const DISCOVERY_OPERATIONS = new Set(['AssumeRole', 'GetCallerIdentity', 'DescribeRegions', 'ListAccounts']);
 
 type Start = Parameters<typeof startComplianceScanTool.handler>[1];
 type StatusReply = { status: string; scan_id: string; approval?: { plan_hash: string; reasons: string[]; expires_at: string }; next_step?: string };
-
-async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 describe('dry runs and approval gates', () => {
   let stack: MotoStack;
@@ -75,10 +67,10 @@ describe('dry runs and approval gates', () => {
     startComplianceScanTool.handler(ctx, startComplianceScanTool.inputSchema.parse(input));
   const status = async (ctx: ToolContext, scanId: string, waitSeconds = 0) =>
     (await getScanStatus.handler(ctx, getScanStatus.inputSchema.parse({ scan_id: scanId, wait_seconds: waitSeconds }))).structured as StatusReply;
-  const awaiting = (ctx: ToolContext, scanId: string) => waitUntil(async () => {
+  const awaiting = (ctx: ToolContext, scanId: string) => waitFor(async () => {
     const s = await status(ctx, scanId);
     return s.status === 'awaiting_approval' ? s : undefined;
-  }, 60_000, `scan ${scanId} awaiting approval`);
+  }, 60_000, `scan ${scanId} awaiting approval`, { intervalMs: 300 });
   const storedScan = async (workflowId: string) => (await store.store.listScans({ limit: 100 })).find((s) => s.workflowId === workflowId);
   const decisions = async (scanId: string) => (await store.store.listAudit({ limit: 1000 }))
     .filter((a) => a.tool === APPROVAL_AUDIT_TOOL && (a.params as { scan_id?: string }).scan_id === scanId);

@@ -20,15 +20,7 @@ import { SCAN_TRIGGER_ATTRIBUTE, type ScanOutcome } from '../../workflows/contra
 import { DEFAULT_REGIONS, SEEDED_TYPES, expectedTotals } from '../support/aws-seed.js';
 import { startMotoStack, type MotoStack } from '../support/moto-stack.js';
 import { startSmtpSink, startWebhookReceiver, type SmtpSink, type WebhookReceiver } from '../support/notification-sinks.js';
-
-async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { waitFor } from '../support/wait.js';
 
 describe('scheduled audits', () => {
   let stack: MotoStack;
@@ -69,7 +61,7 @@ describe('scheduled audits', () => {
   }
 
   it('creates the default schedule at worker start and updates it in place when the config changes', async () => {
-    const first = await waitUntil(() => describeAuditSchedule(client, DEFAULT_SCHEDULE_ID), 60_000, 'the default schedule');
+    const first = await waitFor(() => describeAuditSchedule(client, DEFAULT_SCHEDULE_ID), 60_000, 'the default schedule', { ignoreErrors: true });
     expect(first).toMatchObject({ cron: '0 2 * * *', timezone: 'UTC', paused: false, overlap: 'SKIP', catchupWindowSeconds: 6 * 3600 });
     expect(first.scope).toMatchObject({ resourceTypes: [...SEEDED_TYPES].sort() });
     expect(new Date(first.nextRuns[0]!).getUTCHours()).toBe(2);
@@ -78,10 +70,10 @@ describe('scheduled audits', () => {
     stack.env.SCHEDULED_COMPLIANCE_CRON = '30 3 * * *';
     stack.env.SCHEDULED_COMPLIANCE_TIMEZONE = 'Europe/Paris';
     stack.respawnWorker();
-    const updated = await waitUntil(async () => {
+    const updated = await waitFor(async () => {
       const d = await describeAuditSchedule(client, DEFAULT_SCHEDULE_ID);
       return d.cron === '30 3 * * *' ? d : undefined;
-    }, 60_000, 'the updated default schedule');
+    }, 60_000, 'the updated default schedule', { ignoreErrors: true });
     expect(updated.timezone).toBe('Europe/Paris');
     const next = new Date(updated.nextRuns[0]!);
     expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' }).format(next)).toBe('03:30');
@@ -91,15 +83,15 @@ describe('scheduled audits', () => {
     await stack.worker.kill();
     stack.env.SCHEDULED_COMPLIANCE_ENABLED = 'false';
     stack.respawnWorker();
-    const paused = await waitUntil(async () => {
+    const paused = await waitFor(async () => {
       const d = await describeAuditSchedule(client, DEFAULT_SCHEDULE_ID);
       return d.paused ? d : undefined;
-    }, 60_000, 'the paused default schedule');
+    }, 60_000, 'the paused default schedule', { ignoreErrors: true });
     expect(paused.note).toMatch(/disabled by config/);
     await stack.worker.kill();
     delete stack.env.SCHEDULED_COMPLIANCE_ENABLED;
     stack.respawnWorker();
-    await waitUntil(async () => ((await describeAuditSchedule(client, DEFAULT_SCHEDULE_ID)).paused ? undefined : true), 60_000, 'unpaused');
+    await waitFor(async () => ((await describeAuditSchedule(client, DEFAULT_SCHEDULE_ID)).paused ? undefined : true), 60_000, 'unpaused', { ignoreErrors: true });
   }, 300_000); // four worker starts (bundling included) on a shared machine
 
   it('creating the same schedule twice gives one; pause and resume', async () => {
@@ -155,14 +147,14 @@ describe('scheduled audits', () => {
     await call({ action: 'trigger', schedule_id: scheduleId });
     // Once the first run has started (not before: two triggers in one go may be taken as one), a
     // second trigger while it runs is skipped.
-    await waitUntil(async () => ((await describeAuditSchedule(client, scheduleId)).running.length === 1 ? true : undefined), 60_000, 'the first run started');
+    await waitFor(async () => ((await describeAuditSchedule(client, scheduleId)).running.length === 1 ? true : undefined), 60_000, 'the first run started', { ignoreErrors: true });
     await call({ action: 'trigger', schedule_id: scheduleId });
     stack.proxy.setRules([]);
 
-    const done = await waitUntil(async () => {
+    const done = await waitFor(async () => {
       const d = await describeAuditSchedule(client, scheduleId);
       return d.recentRuns[0]?.status === 'COMPLETED' ? d : undefined;
-    }, 120_000, 'the triggered run');
+    }, 120_000, 'the triggered run', { ignoreErrors: true });
     expect(done.recentRuns).toHaveLength(1);
     expect(done.skippedOverlap).toBe(1);
     const outcome = done.recentRuns[0]!.outcome as ScanOutcome;
@@ -200,10 +192,10 @@ describe('scheduled audits', () => {
     expect((before.scheduledAudit as { nextRun: string }).nextRun).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     await client.schedule.getHandle(DEFAULT_SCHEDULE_ID).trigger();
-    const report = await waitUntil(async () => {
+    const report = await waitFor(async () => {
       const r = await checkHealth(ctx(), 'postgres');
       return (r.scheduledAudit as { lastRun?: { status: string } | null }).lastRun?.status === 'COMPLETED' ? r : undefined;
-    }, 120_000, 'the default schedule\'s run in /health');
+    }, 120_000, 'the default schedule\'s run in /health', { ignoreErrors: true });
     const totals = expectedTotals(stack.org, { regions: DEFAULT_REGIONS });
     expect(report.scheduledAudit).toMatchObject({
       lastRun: { scanStatus: 'completed', score: Math.round((totals.compliant / totals.total) * 10_000) / 10_000 },

@@ -20,6 +20,7 @@ import { awsClientConfig, MOTO_CREDENTIALS, startMoto, type MotoServer } from '.
 import { startRequestLog, type LoggedRequest, type RequestLog } from '../support/request-log.js';
 import { startTestTemporal } from '../support/temporal.js';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+import { waitUntil } from '../support/wait.js';
 
 const REGION = 'us-east-1';
 /** ListTables pages 100 tables: 250 tables = pages of 100, 100 and 50. */
@@ -39,13 +40,6 @@ const POLICY = {
   tag_naming_rules: { case_sensitivity: true, allow_special_characters: false, max_key_length: 128, max_value_length: 256 },
 };
 const compliantTable = (i: number) => i % 3 !== 0;
-
-async function waitUntil(ready: () => Promise<boolean> | boolean, timeoutMs: number, what: () => string): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await ready());) {
-    if (Date.now() > deadline) throw new Error(what());
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const isListTables = (r: LoggedRequest) => r.service === 'dynamodb' && r.operation === 'ListTables';
 const startToken = (r: LoggedRequest) => (JSON.parse(r.body || '{}') as { ExclusiveStartTableName?: string }).ExclusiveStartTableName;

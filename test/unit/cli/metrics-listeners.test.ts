@@ -1,21 +1,13 @@
 // The CLI's separate metrics listeners (cli/metrics.ts), on real sockets: metrics.port serves the
 // gateway's exposition without auth, metrics.workerPort the worker's, both only at GET /metrics,
 // and a Temporal SDK exporter that does not answer leaves a comment instead of failing the scrape.
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { processMetrics } from '../../../cli/metrics.js';
 import { Lifecycle } from '../../../cli/lifecycle.js';
 import { configSchema } from '../../../config/index.js';
 import { createLogger } from '../../../config/logger.js';
 import type { Store } from '../../../store/index.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../../../worker/dev-server.js';
 
 describe('separate metrics listeners', () => {
   it('serve the gateway and worker metrics at GET /metrics only, and stop with the lifecycle', async () => {
