@@ -1,7 +1,8 @@
 // Operator routes of the HTTP gateway: GET /ready (readiness, see ready.ts) and GET /metrics
 // (Prometheus exposition, see metrics.ts). Both sit behind the Host guard and the rate limiter like
-// every route. /metrics asks for an API key when keys are configured, unless metrics.requireAuth
-// is false; a scraper without a key is better served by the separate listener (metrics.port).
+// every route. /metrics asks for a credential (API key or access token) when authentication is on,
+// unless metrics.requireAuth is false; a scraper without one is better served by the separate
+// listener (metrics.port).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthResult } from '../auth.js';
 import type { GatewayDeps } from '../context.js';
@@ -31,6 +32,9 @@ export function registerOpsRoutes(app: FastifyInstance, opts: OpsRouteOptions): 
     onRequest: async (req) => {
       if (!requireAuth) return;
       const auth = opts.authOf(req);
+      // The authorization server's keys could not be fetched: the token was not judged, so this is
+      // the gateway's outage (503, as on /mcp), not the scraper's bad credential.
+      if (!auth.ok && auth.reason === 'unavailable') throw new HttpError(503, RPC.serverError, auth.message, { 'Retry-After': '10' });
       if (!auth.ok) {
         throw new HttpError(401, RPC.unauthorized, auth.message, {
           'WWW-Authenticate': auth.reason === 'missing' ? 'Bearer realm="metrics"' : 'Bearer realm="metrics", error="invalid_token"',

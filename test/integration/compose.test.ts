@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { ENV_KEYS, loadConfig } from '../../config/load.js';
+import { AuthConfigError, InsecureBindError, resolveAuthMode } from '../../mcp-gateway/auth.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/contract.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -320,6 +322,24 @@ describe('docker-compose.yml: the processes of the design', () => {
     const deps = dependsOn(gateway);
     expect(deps[temporalName!]).toBe('service_healthy');
     expect(deps[db.hostname]).toBe('service_healthy');
+  });
+
+  it('passes every authentication setting to the gateway, which never starts without one', () => {
+    const authVars = Object.entries(ENV_KEYS)
+      .filter(([, dotted]) => dotted === 'http.apiKeyHashes' || /^http\.(auth|oauth)\./.test(dotted)).map(([name]) => name);
+    expect(authVars).toEqual(expect.arrayContaining(['AUTH_MODE', 'API_KEY_HASHES', 'OAUTH_ISSUER', 'OAUTH_RESOURCE']));
+    expect(Object.keys(env(service('gateway')))).toEqual(expect.arrayContaining(authVars));
+    // The gateway's config as Compose would run it: deploy/.env.example, its secrets filled, plus `settings`.
+    const secrets = stringsIn(raw).flatMap(referencesIn).filter((r) => r.op === ':?').map((r) => [r.name, DUMMY_SECRET]);
+    const authOf = (settings: Record<string, string>) => {
+      const run = mapStrings(raw, (s) => interpolate(s, { ...Object.fromEntries(readEnvFile(ENV_EXAMPLE)), ...Object.fromEntries(secrets), ...settings })) as ComposeFile;
+      return () => resolveAuthMode(loadConfig(env(run.services.gateway!)).http);
+    };
+    expect(authOf({}), 'neither keys nor an issuer: refused, not served open').toThrow(InsecureBindError);
+    expect(authOf({ API_KEY_HASHES: 'a'.repeat(64) })()).toBe('api-keys');
+    expect(authOf({ AUTH_MODE: 'oauth', OAUTH_ISSUER: 'https://idp.example.com/realms/finops', OAUTH_RESOURCE: 'https://mcp.example.com/mcp' })())
+      .toBe('oauth');
+    expect(authOf({ AUTH_MODE: 'oauth' }), 'oauth without an issuer').toThrow(AuthConfigError);
   });
 
   it('gives the workers the same Temporal and database settings as the gateway', () => {

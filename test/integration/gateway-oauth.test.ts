@@ -179,13 +179,18 @@ describe('gateway OAuth 2.1 resource server (HTTP)', () => {
     expect(message).not.toContain(token);
   });
 
-  it('answers 503 (not a crash, not a 401) while the issuer keys cannot be fetched', async () => {
+  it('answers 503 (not a crash, not a 401) on /mcp and /metrics while the issuer keys cannot be fetched', async () => {
     const dead = (await stack.start({ auth: { mode: 'oauth' }, oauth: { issuer: issuer.issuer, jwksUri: `http://127.0.0.1:${await closedPort()}/jwks` } })).url;
     const reply = await post(dead, await issuer.token(`${dead}/mcp`, READ), 'tools/list', {});
     expect(reply.status).toBe(503);
     expect(reply.headers['retry-after']).toBe('10');
     expect(rpcMessageOf(reply.body).error?.message).toMatch(/^Service Unavailable: cannot check access tokens/);
     expect((await raw(`${dead}/health`)).status).not.toBe(500);
+    // /metrics judges the scraper's token the same way: an outage of the keys is not a bad credential.
+    const scrape = await raw(`${dead}/metrics`, { headers: { authorization: `Bearer ${await issuer.token(`${dead}/mcp`, READ)}` } });
+    expect(scrape.status).toBe(503);
+    expect(scrape.headers['retry-after']).toBe('10');
+    expect((await raw(`${dead}/metrics`)).status, 'no credential at all is still 401').toBe(401);
   });
 
   it('refuses every request of a token without http.oauth.requiredScopes with 403, before the body is read', async () => {
