@@ -1,10 +1,9 @@
 // What the young generation keeps per scavenge under the MCP SDK's per-request work, on the
-// installed zod. zod 4.6.x returns a failed safeParse as an object whose accessors close over the
-// parse's issues and input; garbage made that way survived scavenges and was promoted wholesale,
-// which filled the old generation and brought mark-compacts every few seconds (zod 4.5.4 did not;
-// package.json holds zod at 4.5.4 for it). Each workload runs in its own process under
-// --trace-gc-nvp; the figures are V8's own: bytes surviving each scavenge and bytes promoted.
-// Prints figures only. BENCH_SECONDS (4) per workload; BENCH_SEMI_SPACE_MB (64, as deployed).
+// installed zod. Garbage of a failing zod 4.6 safeParse (4.1 and 4.3 too; not 4.5.4) outlives
+// scavenges and is promoted, filling the old generation; the SDK's per-request path makes such
+// parses on every message. Each workload runs in its own process under --trace-gc-nvp; the figures
+// are V8's own: bytes surviving each scavenge and bytes promoted. Prints figures only (README,
+// bench:gateway). BENCH_SECONDS (4) per workload; BENCH_SEMI_SPACE_MB (64, as deployed).
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
