@@ -3,7 +3,9 @@
 // (a session per client) and 2026-07-28 (stateless requests, the call guard counted in PostgreSQL). Prints p50,
 // p99 and errors per era, and the CPU time each call cost the gateway, its database backends and the
 // bench's clients (Linux /proc; a figure the machine's other load disturbs far less than latency).
-// Asserts nothing about time. bench/load.ts mixes tools over a longer run.
+// BENCH_GATEWAY_REPLICAS=2 runs two gateway processes on the one Temporal and database and spreads
+// the clients over them (their CPU is summed). Asserts nothing about time. bench/load.ts mixes tools
+// over a longer run.
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { cpuSpent, ERAS, erasFromEnv, machineRows, percentile, RESOURCES, SCOPE, startBenchGateway, type CpuMs, type Era } from './gateway/serve.js';
 
@@ -16,10 +18,12 @@ const P99_TARGETS_MS = [100, 50];
 interface EraRun { era: string; calls: number; p50: number; p99: number; max: number; errors: number; cpu: CpuMs | undefined }
 
 /** SESSIONS clients of one era calling the cached check for WARMUP_SECONDS, then SECONDS timed. */
-async function runEra(url: URL, era: Era, cpu: () => Promise<Map<string, number> | undefined>): Promise<EraRun> {
-  const clients = await Promise.all(Array.from({ length: SESSIONS }, async () => {
+async function runEra(urls: URL[], era: Era, cpu: () => Promise<Map<string, number> | undefined>): Promise<EraRun> {
+  // With several replicas, client i talks to replica i mod n for its whole life, as a load balancer
+  // routing by Mcp-Session-Id (2025-11-25) or by connection (2026-07-28) would.
+  const clients = await Promise.all(Array.from({ length: SESSIONS }, async (_, i) => {
     const client = new Client({ name: 'bench', version: '1.0.0' }, ERAS[era]);
-    await client.connect(new StreamableHTTPClientTransport(url));
+    await client.connect(new StreamableHTTPClientTransport(urls[i % urls.length]!));
     if (client.getProtocolEra() !== (era === '2026-07-28' ? 'modern' : 'legacy')) throw new Error(`client did not speak ${era}`);
     return client;
   }));
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
   try {
     const runs: EraRun[] = [];
     // BENCH_ERAS=2026-07-28 runs one era only (profiling one path at a time).
-    for (const era of erasFromEnv()) runs.push(await runEra(gateway.url, era, gateway.cpu));
+    for (const era of erasFromEnv()) runs.push(await runEra(gateway.urls, era, gateway.cpu));
     const rows: [string, string][] = [
       ['clients', `${SESSIONS} per era`],
       ['duration', `${SECONDS} s per era, after ${WARMUP_SECONDS} s of warm-up calls (not timed)`],
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
         ...(r.cpu ? [[`${r.era} CPU/call`, `gateway ${perCall(r.cpu.gateway, r.calls)}, database ${perCall(r.cpu.database, r.calls)}, ` +
           `bench clients ${perCall(r.cpu.bench, r.calls)}`] as [string, string]] : []),
       ]),
+      ['gateway replicas', `${gateway.urls.length} (BENCH_GATEWAY_REPLICAS), one Temporal and one database`],
       ['gateway flags', `${gateway.nodeArgs.join(' ') || '(none)'}; code ${gateway.code}`],
       ['gateway node', gateway.node],
       ['cached scan', `${RESOURCES} resources, 50 violations per page`],

@@ -112,7 +112,11 @@ async function seedCachedScan(databaseUrl: string): Promise<void> {
 }
 
 export interface BenchGateway {
+  /** The first replica's /mcp. */
   url: URL;
+  /** Every replica's /mcp: BENCH_GATEWAY_REPLICAS (1) gateway processes on one Temporal and one database. */
+  urls: URL[];
+  /** The first replica's process. */
   process: ChildProcess;
   /** The gateway's node flags (compose's NODE_OPTIONS unless BENCH_GATEWAY_NODE_ARGS). */
   nodeArgs: string[];
@@ -120,23 +124,28 @@ export interface BenchGateway {
   code: string;
   /** The gateway's Node: its version, and whether it is the one the Dockerfile deploys. */
   node: string;
-  /** CPU time so far of the gateway, its database backends and this process. */
+  /** CPU time so far of the gateway (every replica), its database backends and this process. */
   cpu(): Promise<Map<string, number> | undefined>;
   stop(): Promise<void>;
 }
 
-/** Temporal, a database with the cached scan, and the gateway process, healthy. */
-export async function startBenchGateway(): Promise<BenchGateway> {
+/**
+ * Temporal, a database with the cached scan, and the gateway process, healthy; with `replicas` > 1
+ * (BENCH_GATEWAY_REPLICAS), that many gateway processes sharing the Temporal and the database, as a
+ * team deploys several behind a load balancer.
+ */
+export async function startBenchGateway(replicas = Number(process.env.BENCH_GATEWAY_REPLICAS ?? 1)): Promise<BenchGateway> {
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 8) throw new Error(`BENCH_GATEWAY_REPLICAS must be 1-8, not ${replicas}`);
   const code = buildDist();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-gateway-'));
   const [temporal, database] = await Promise.all([
     startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH), headless: true }),
     createTestDatabase(),
   ]);
-  let gateway: ChildProcess | undefined;
+  const gateways: ChildProcess[] = [];
   let monitor: Db | undefined;
   const stop = async () => {
-    gateway?.kill('SIGTERM');
+    for (const gateway of gateways) gateway.kill('SIGTERM');
     await monitor?.close();
     await temporal.stop();
     await database.drop();
@@ -151,43 +160,54 @@ export async function startBenchGateway(): Promise<BenchGateway> {
     // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway.
     // The default is the gateway's NODE_OPTIONS in docker-compose.yml (a larger young generation).
     const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? await deployedGatewayNodeOptions()).split(' ').filter(Boolean);
-    const port = await freePort();
     const node = await deployedGatewayNode();
-    gateway = spawn(node.path, [...nodeArgs, path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), 'http'], {
-      env: {
-        ...process.env, TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: database.url, POLICY_PATH: policyPath, PORT: String(port),
-        LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '1000000', SESSION_CALL_BUDGET: '100000', MAX_IDENTICAL_CALLS: '100000',
-        PRINCIPAL_CALL_BUDGET: '10000000', QUOTA_CALLS_PER_MINUTE: '0', QUOTA_SCANS_PER_DAY: '0',
-        // The accounts a scan may reach, so a forced check starts its scan without asking AWS (none here).
-        SCAN_ACCOUNTS: SCOPE.accounts.join(','),
-      },
-      // Its start-up banner is not a figure; its last words are kept for a failure to become healthy.
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    gateway.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+    const spawnGateway = async (): Promise<URL> => {
+      const port = await freePort();
+      const gateway = spawn(node.path, [...nodeArgs, path.join(REPO_ROOT, 'bin', 'finops-tag-compliance.mjs'), 'http'], {
+        env: {
+          ...process.env, TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: database.url, POLICY_PATH: policyPath, PORT: String(port),
+          LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '1000000', SESSION_CALL_BUDGET: '100000', MAX_IDENTICAL_CALLS: '100000',
+          PRINCIPAL_CALL_BUDGET: '10000000', QUOTA_CALLS_PER_MINUTE: '0', QUOTA_SCANS_PER_DAY: '0',
+          // The accounts a scan may reach, so a forced check starts its scan without asking AWS (none here).
+          SCAN_ACCOUNTS: SCOPE.accounts.join(','),
+        },
+        // Its start-up banner is not a figure; its last words are kept for a failure to become healthy.
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      gateways.push(gateway);
+      let stderr = '';
+      gateway.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+      for (const deadline = Date.now() + 60_000; ;) {
+        const health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+        if (health?.ok) break;
+        if (Date.now() > deadline) throw new Error(`gateway did not become healthy: ${await health?.text()}\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return new URL(`http://127.0.0.1:${port}/mcp`);
+    };
+    // One after another: the first applies the migrations the others then find done.
+    const urls: URL[] = [];
+    for (let i = 0; i < replicas; i++) urls.push(await spawnGateway());
     const dbName = new URL(database.url).pathname.slice(1);
     const db = monitor;
     const backendPids = async (): Promise<number[]> => {
       const rows = await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [dbName]);
       return rows.map((r) => r.pid);
     };
-    for (const deadline = Date.now() + 60_000; ;) {
-      const health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
-      if (health?.ok) break;
-      if (Date.now() > deadline) throw new Error(`gateway did not become healthy: ${await health?.text()}\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const pid = gateway.pid!;
     return {
-      url: new URL(`http://127.0.0.1:${port}/mcp`),
-      process: gateway,
+      url: urls[0]!,
+      urls,
+      process: gateways[0]!,
       nodeArgs,
       code,
       node: `${execFileSync(node.path, ['--version'], { encoding: 'utf8' }).trim()}, ${node.note}`,
       async cpu() {
-        const own = await processCpuMs(pid);
-        if (own === undefined) return undefined;
+        let own = 0;
+        for (const gateway of gateways) {
+          const ms = await processCpuMs(gateway.pid!);
+          if (ms === undefined) return undefined;
+          own += ms;
+        }
         const usage = process.cpuUsage();
         const times = new Map<string, number>([['gateway', own], ['bench', usage.user / 1000 + usage.system / 1000]]);
         for (const backend of await backendPids()) times.set(`pg:${backend}`, (await processCpuMs(backend)) ?? 0);
