@@ -16,7 +16,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 interface Scavenges { count: number; pauseMs: number; survivedMb: number; promotedMb: number }
 
-/** Means over the scavenges after the first second (start-up compiles and loads modules). */
+/** Means over the last three quarters of the scavenges: the first ones fall in start-up (module loading, compiling). */
 function scavengesOf(trace: string): Scavenges {
   const rows = trace.split('\n').filter((line) => / gc=s /.test(line)).map((line) => {
     const field = (key: string) => Number(new RegExp(`\\b${key}=([0-9.]+)`).exec(line)?.[1] ?? NaN);
