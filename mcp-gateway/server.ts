@@ -151,8 +151,9 @@ async function callTool(deps: GatewayDeps, session: SessionInfo, guard: CallGuar
   const started = performance.now();
   // The handler's child logger is made when first asked for: most calls never log, and a pino child
   // serialises (and redacts) its bindings when made.
+  const bindings = { correlationId, tool: tool.name, sessionId: session.sessionId };
   let child: GatewayDeps['logger'] | undefined;
-  const logger = () => (child ??= deps.logger.child({ correlationId, tool: tool.name, sessionId: session.sessionId }));
+  const logger = () => (child ??= deps.logger.child(bindings));
   let outcome = 'ok';
   let error: string | undefined;
   try {
@@ -198,7 +199,7 @@ async function callTool(deps: GatewayDeps, session: SessionInfo, guard: CallGuar
     const elapsedMs = performance.now() - started;
     const durationMs = Math.round(elapsedMs);
     if (child) child.info({ outcome, durationMs }, 'tool call');
-    else deps.logger.info({ correlationId, tool: tool.name, sessionId: session.sessionId, outcome, durationMs }, 'tool call');
+    else deps.logger.info({ ...bindings, outcome, durationMs }, 'tool call');
     deps.metrics?.recordToolCall(tool.name, outcome, elapsedMs / 1000);
     await writeAudit(deps, session, { tool: tool.name, input, outcome, durationMs, correlationId, error });
   }
