@@ -3,12 +3,12 @@
 // aggregate behind `consistency`, the in-process check over its groups, and scanTotals with its
 // by-cloud grouping set. Prints time, groups read and peak RSS; asserts nothing about time.
 // Run: npx tsx bench/consistency.ts   (BENCH_RESOURCES, default 200000; TEST_DATABASE_ADMIN_URL)
-import os from 'node:os';
 import { consistencyKeyFolds, crossCloudConsistencyFromCounts } from '../core/compliance/index.js';
 import { compilePolicy, parsePolicy } from '../core/policy/index.js';
 import type { ScanResourceRow } from '../core/scan.js';
 import { createStore, migrate, openDb } from '../store/index.js';
 import { createTestDatabase } from '../test/support/databases.js';
+import { cpuDescription } from './machine.js';
 
 const N = Number(process.env.BENCH_RESOURCES ?? 200_000);
 const BATCH = 5000;
@@ -69,7 +69,7 @@ try {
     ['peak RSS (process)', (process.resourceUsage().maxRSS / 1024).toFixed(0), 'MB'],
     ['RSS growth over the views', ((process.memoryUsage().rss - rssBefore) / 1048576).toFixed(0), 'MB'],
   ];
-  console.log(`bench/consistency on ${os.cpus().length} CPU(s), ${os.cpus()[0]?.model ?? 'unknown CPU'}, PostgreSQL, N=${N}`);
+  console.log(`bench/consistency on ${cpuDescription()}, PostgreSQL, N=${N}`);
   for (const [what, value, unit] of rows) console.log(`${what.padEnd(36)} ${value.padStart(14)} ${unit}`);
 } finally {
   await db.close();

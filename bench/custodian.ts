@@ -38,6 +38,7 @@ import { buildDist } from './dist.js';
 import { seedInventory } from './custodian/seed.js';
 import { waitForPollers, WORKER_NODE_OPTIONS } from './scan/full-scan.js';
 import { closeAllOnSignal, Teardown } from './scan/teardown.js';
+import { cpuDescription } from './machine.js';
 
 const run = promisify(execFile);
 const BIN = path.join(REPO_ROOT, '.venv-tools', 'bin');
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
       ['date', new Date().toISOString()],
       ['load average', os.loadavg().map((l) => l.toFixed(2)).join(' ') + '  (1, 5, 15 min; at the end)'],
       ['node', process.version],
-      ['cpu', `${os.cpus()[0]?.model ?? 'unknown'} x ${os.cpus().length}`],
+      ['cpu', cpuDescription()],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);

@@ -2,7 +2,6 @@
 // throwaway PostgreSQL database, then the time to the first page of changes, to a later page, to
 // the summary, and to a whole detect_tag_drift call; and this process's peak RSS (the work is SQL).
 // Prints figures only. BENCH_N sets N; TEST_DATABASE_ADMIN_URL the server.
-import os from 'node:os';
 import { configSchema } from '../config/index.js';
 import { createLogger } from '../config/logger.js';
 import { requiredKeyMaps } from '../core/drift.js';
@@ -13,6 +12,7 @@ import { detectTagDrift } from '../mcp-gateway/tools/detect-tag-drift.js';
 import { createStore, encodeScanResourceRows, migrate, openDb } from '../store/index.js';
 import { SCAN_RESOURCE_COLUMNS } from '../store/scan-resources-copy.js';
 import { createTestDatabase } from '../test/support/databases.js';
+import { cpuDescription } from './machine.js';
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const CHUNK = 50_000;
@@ -113,7 +113,7 @@ try {
     ['detect_tag_drift next page (cursor)', seconds(cursorMs)],
     ['peak RSS (this process)', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`],
     ['node', process.version],
-    ['cpu', `${os.cpus()[0]?.model ?? 'unknown'} x ${os.cpus().length}`],
+    ['cpu', cpuDescription()],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);

@@ -1,11 +1,11 @@
 // Evaluation throughput of the compliance engine on one core: how many resources a shard
 // activity can check per second once the cloud API has returned them. Prints figures only.
-import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { evaluate } from '../core/compliance/index.js';
 import { compilePolicy, parsePolicy } from '../core/policy/index.js';
 import type { Resource } from '../core/resource.js';
+import { cpuDescription } from './machine.js';
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const RUNS = 5;
@@ -100,7 +100,7 @@ const rows: [string, string][] = [
   ['rules', `${RULES} (${policy.required_tags.length} required, ${policy.optional_tags.length} optional)`],
   ['timed runs', String(RUNS)],
   ['node', process.version],
-  ['cpu', os.cpus()[0]?.model ?? 'unknown'],
+  ['cpu', cpuDescription()],
   ['heap used', `${heapMiB.toFixed(0)} MiB`],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));

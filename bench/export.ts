@@ -13,6 +13,7 @@ import { exportViolationsCsv } from '../mcp-gateway/exports/violations-csv.js';
 import { createStore, encodeScanResourceRows, migrate, openDb } from '../store/index.js';
 import { SCAN_RESOURCE_COLUMNS } from '../store/scan-resources-copy.js';
 import { createTestDatabase } from '../test/support/databases.js';
+import { cpuDescription } from './machine.js';
 
 const N = Number(process.env.BENCH_N ?? 60_000);
 // Seeding garbage is collected before each export, so RSS during it is the export's own (plain `tsx`, no --expose-gc).
@@ -78,7 +79,7 @@ try {
     ...results,
     ['peak RSS (whole process, seeding included)', mib(process.resourceUsage().maxRSS * 1024)],
     ['node', process.version],
-    ['cpu', `${os.cpus()[0]?.model ?? 'unknown'} x ${os.cpus().length}`],
+    ['cpu', cpuDescription()],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);

@@ -4,7 +4,6 @@
 // replies, calls without an audit row) and the gateway's RSS before and after. Asserts nothing.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,6 +14,7 @@ import { createTestDatabase } from '../test/support/databases.js';
 import { correlationIdOf, fuzzArguments, LEAK, rng, type FuzzSchema } from '../test/support/fuzz.js';
 import { freePort, startDevServer } from '../worker/dev-server.js';
 import { findTemporalCli, REPO_ROOT } from '../worker/temporal-cli.js';
+import { cpuDescription } from './machine.js';
 
 const CALLS = Number(process.env.FUZZ_CALLS ?? 5000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       [`RSS /${CALLS_PER_SESSION}`, `${rssSamples.map((r) => r.toFixed(0)).join(' ')} MiB (at each new session)`],
       ['gateway alive', gatewayExit === 0 || gatewayExit === null ? 'yes (exited cleanly on SIGTERM)' : `no (exit ${gatewayExit})`],
       ['node', process.version],
-      ['cpu', `${os.cpus()[0]?.model ?? 'unknown'} x ${os.cpus().length}`],
+      ['cpu', cpuDescription()],
     ];
     for (const [k, v] of rows) process.stdout.write(`${k.padEnd(16)} ${v}\n`);
     for (const example of examples) process.stdout.write(`  ${example.replace(/\s+/g, ' ')}\n`);

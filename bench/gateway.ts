@@ -7,6 +7,7 @@
 // the clients over them (their CPU is summed). Asserts nothing about time. bench/load.ts mixes tools
 // over a longer run.
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { hostSpeedMicros } from './machine.js';
 import { cpuSpent, ERAS, erasFromEnv, machineRows, percentile, RESOURCES, SCOPE, startBenchGateway, type CpuMs, type Era } from './gateway/serve.js';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 50);
@@ -63,6 +64,8 @@ function perCall(ms: number, calls: number): string {
 }
 
 async function main(): Promise<void> {
+  // Measured first, on the still idle machine: how fast this host is, so runs on other hosts compare.
+  const hostSpeed = hostSpeedMicros();
   const gateway = await startBenchGateway();
   try {
     const runs: EraRun[] = [];
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
       ['gateway flags', `${gateway.nodeArgs.join(' ') || '(none)'}; code ${gateway.code}`],
       ['gateway node', gateway.node],
       ['cached scan', `${RESOURCES} resources, 50 violations per page`],
-      ...machineRows(),
+      ...machineRows(hostSpeed),
     ];
     for (const [k, v] of rows) process.stdout.write(`${k.padEnd(20)} ${v}\n`);
   } finally {

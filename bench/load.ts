@@ -10,6 +10,7 @@
 //   npm run bench:load -- [--clients 50] [--seconds 60] [--warmup 5]     (BENCH_ERAS picks an era)
 import { parseArgs } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { hostSpeedMicros } from './machine.js';
 import { cpuSpent, ERAS, erasFromEnv, machineRows, percentile, processRssKiB, RESOURCES, SCOPE, startBenchGateway,
   type CpuMs, type Era } from './gateway/serve.js';
 
@@ -157,10 +158,12 @@ function printTable(runs: EraRun[]): void {
   info.push(['gateway', `flags ${gateway.nodeArgs.join(' ') || '(none)'}; code ${gateway.code}; node ${gateway.node}`]);
   info.push(['clients', `${CLIENTS} per era, ${SECONDS} s each after ${WARMUP_SECONDS} s of untimed warm-up`]);
   info.push(['cached scan', `${RESOURCES} resources; the mix: ${MIX.map((m) => m.tool).join(', ')}, in turn`]);
-  info.push(...machineRows());
+  info.push(...machineRows(hostSpeed));
   for (const [k, v] of info) console.log(`${k.padEnd(36)} ${v}`);
 }
 
+// Measured first, on the still idle machine: how fast this host is, so runs on other hosts compare.
+const hostSpeed = hostSpeedMicros();
 const gateway = await startBenchGateway();
 try {
   const runs: EraRun[] = [];

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { createTestDatabase } from '../test/support/databases.js';
 import { freePort, startDevServer } from '../worker/dev-server.js';
 import { findTemporalCli, REPO_ROOT } from '../worker/temporal-cli.js';
+import { cpuDescription } from './machine.js';
 
 const CHURN = Number(process.env.BENCH_CHURN ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, (IDLE_SECONDS + 2) * 1000)); // the abandoned ones expire
       rows.push([`round ${round}: ${2 * CHURN} sessions (${round * 2 * CHURN} in all)`, rssMiB(pid)]);
     }
-    console.log(`gateway RSS under session churn (${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'cpu'}, ` +
+    console.log(`gateway RSS under session churn (${cpuDescription()}, ` +
       `idle timeout ${IDLE_SECONDS} s, NODE_OPTIONS "${process.env.BENCH_GATEWAY_NODE_OPTIONS ?? '--max-old-space-size=128'}")`);
     for (const [what, mib] of rows) console.log(`${what.padEnd(44)} ${mib.toFixed(1).padStart(7)} MiB`);
   } finally {

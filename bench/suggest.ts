@@ -3,9 +3,9 @@
 // tag: top-1 accuracy (all held-out tags, and those predictable from context), coverage (share
 // with confidence >= 0.7), precision of the covered ones and expected calibration error (10 bins),
 // next to a keyword baseline. Figures only: nothing here is asserted.
-import os from 'node:os';
 import { generateOrg, REQUIRED_TAGS } from './suggest/org.js';
 import { COVERAGE_THRESHOLD, evaluateHoldOut, type TagFigures } from './suggest/evaluate.js';
+import { cpuDescription } from './machine.js';
 
 const N = Number(process.env.BENCH_N ?? 5000);
 const SEEDS = (process.env.BENCH_SEEDS ?? '42').split(',').map(Number);
@@ -14,7 +14,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const row = (cells: string[]) => console.log(cells.map((c, i) => (i === 0 ? c.padEnd(32) : c.padStart(11))).join(''));
 
 console.log(`bench:suggest · N=${N} resources · seeds ${SEEDS.join(',')} · hold-out 20% of tags · ` +
-  `${os.cpus()[0]?.model ?? 'cpu'} · node ${process.version}`);
+  `${cpuDescription()} · node ${process.version}`);
 for (const seed of SEEDS) {
   const evaluation = evaluateHoldOut(generateOrg(N, seed), 0.2, seed + 1);
   console.log(`\nseed ${seed}: trained on ${evaluation.trainedOn} resources in ${evaluation.trainMs.toFixed(0)} ms (training and leave-one-out calibration)`);

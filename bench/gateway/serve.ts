@@ -17,6 +17,7 @@ import { createTestDatabase } from '../../test/support/databases.js';
 import { freePort, startDevServer } from '../../worker/dev-server.js';
 import { findTemporalCli, REPO_ROOT } from '../../worker/temporal-cli.js';
 import { buildDist } from '../dist.js';
+import { hostRow } from '../machine.js';
 
 export const RESOURCES = 2000;
 export const SCOPE = { accounts: ['123456789012'], regions: ['us-east-1'], resource_types: ['ec2:instance'] };
@@ -85,11 +86,12 @@ export function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 }
 
-export const machineRows = (): [string, string][] => [
+/** The host rows; `speedMicros` is hostSpeedMicros() measured before the load began. */
+export const machineRows = (speedMicros?: number): [string, string][] => [
   ['date', new Date().toISOString()],
   ['load average', os.loadavg().map((l) => l.toFixed(2)).join(' ') + '  (1, 5, 15 min; at the end)'],
   ['node', process.version],
-  ['cpu', `${os.cpus()[0]?.model ?? 'unknown'} x ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`],
+  hostRow(speedMicros),
 ];
 
 async function seedCachedScan(databaseUrl: string): Promise<void> {

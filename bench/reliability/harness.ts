@@ -11,13 +11,13 @@ import type { ScopeInput } from '../../core/scope.js';
 import { seeded } from '../../test/support/fault-proxy.js';
 import { spawnWorker, type WorkerProcess } from '../../test/support/worker-process.js';
 import type { ComplianceScanResult } from '../../workflows/types.js';
+import { cpuDescription } from '../machine.js';
 
 /** Rows every table ends with: the machine, the date and the Node version. */
 export function machineRows(): [string, string][] {
-  const cpus = os.cpus();
   return [
     ['date', new Date().toISOString().replace(/\.\d+Z$/, 'Z')],
-    ['machine', `${cpus[0]?.model ?? 'unknown cpu'} x ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`],
+    ['machine', `${cpuDescription()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`],
     ['node', process.version],
   ];
 }
