@@ -56,7 +56,6 @@ async function main(): Promise<void> {
   };
   const rssSamples: number[] = [];
   let rssBefore = NaN;
-  let rssAfter = NaN;
   try {
     for (const deadline = Date.now() + 60_000; ;) {
       if ((await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok) break;
@@ -103,7 +102,7 @@ async function main(): Promise<void> {
     }
     const seconds = (performance.now() - started) / 1000;
     await client?.close();
-    rssAfter = await rssMiB(gateway.pid!);
+    const rssAfter = await rssMiB(gateway.pid!);
     gateway.kill('SIGTERM'); // flushes the audit rows still queued
     await new Promise((r) => (gatewayExit !== undefined ? r(undefined) : gateway.once('exit', r)));
     const db = await openDb({ databaseUrl: database.url });

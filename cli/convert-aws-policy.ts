@@ -28,7 +28,7 @@ function unwrap(text: string, input: string): { policyId: string; content: unkno
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${input}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${input}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   const policy = (json as { Policy?: { Content?: unknown; PolicySummary?: { Id?: string } } } | null)?.Policy;
   if (policy && typeof policy.Content === 'string') return { policyId: policy.PolicySummary?.Id ?? input, content: policy.Content };

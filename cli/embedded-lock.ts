@@ -18,6 +18,7 @@ export function lockEmbeddedStore(dataDir: string): () => void {
         throw new Error(
           `the embedded store in ${dataDir} is in use by process ${owner}. Stop it, or set DATABASE_URL ` +
           'so several processes share one PostgreSQL.',
+          { cause: err },
         );
       }
       rmSync(file, { force: true }); // stale lock from a process that died

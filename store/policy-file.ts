@@ -40,7 +40,7 @@ export async function loadPolicyFile(store: Store, path: string): Promise<Loaded
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new SyntaxError(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new SyntaxError(`${path}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   const policy = parsePolicy(json);
   const source = `file:${policySourceName(path)}`;

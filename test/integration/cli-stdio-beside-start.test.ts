@@ -90,7 +90,7 @@ describe('stdio beside a running start (embedded store)', () => {
         expect(structured.source).toBe('file:policies/default.json');
         expect(structured.version_id).toBeGreaterThan(0);
       } catch (err) {
-        throw new Error(`${era}: ${(err as Error).message}\nstdio stderr:\n${stdioStderr.slice(-3000)}\nstart stderr:\n${cli.stderr().slice(-3000)}`);
+        throw new Error(`${era}: ${(err as Error).message}\nstdio stderr:\n${stdioStderr.slice(-3000)}\nstart stderr:\n${cli.stderr().slice(-3000)}`, { cause: err });
       } finally {
         await client.close();
       }

@@ -77,7 +77,7 @@ async function redisReplicas(): Promise<Replicas> {
   try {
     await admin.connect();
   } catch (err) {
-    throw new Error(`cannot reach the test Redis at ${REDIS_URL} (start redis-server, or set TEST_REDIS_URL): ${(err as Error).message}`);
+    throw new Error(`cannot reach the test Redis at ${REDIS_URL} (start redis-server, or set TEST_REDIS_URL): ${(err as Error).message}`, { cause: err });
   }
   const counters: GuardCounters[] = [];
   const keys = () => admin.keys(`${keyPrefix}*`);
