@@ -3,12 +3,12 @@
 // Prometheus exporter when a worker runs here and metrics are asked for, and the separate
 // listeners (metrics.port for the gateway, metrics.workerPort for the worker).
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../mcp-gateway/metrics.js';
 import { newGatewayMetrics } from '../mcp-gateway/metrics-of.js';
 import type { Store } from '../store/index.js';
+import { freePort } from '../worker/free-port.js';
 import { WorkerMetrics } from '../worker/metrics.js';
 import type { WorkerObservability } from '../worker/observability.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -24,15 +24,6 @@ export interface ProcessMetrics {
   gateway(store: Store): GatewayMetrics;
   /** Starts the separate listeners the config asks for; the lifecycle closes them. */
   listen(lifecycle: Lifecycle, gateway: GatewayMetrics | undefined): Promise<void>;
-}
-
-/** A free TCP port on `host` (the SDK's exporter needs a fixed address, and none was configured). */
-async function freePort(host: string): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** host:port, IPv6 hosts in brackets. */

@@ -3,10 +3,12 @@
 // because the SDK waits a fixed 5 s and would try to download the CLI without a path.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 export interface DevServerOptions {
   cliPath: string;
@@ -69,17 +71,6 @@ function track(child: ChildProcess, group: boolean): void {
   });
 }
 
-/** Asks the OS for a free TCP port on the loopback interface. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function isTemporalReachable(address: string, timeoutMs = 2000): Promise<boolean> {
   try {
