@@ -9,9 +9,18 @@ import { effectiveScopes, type ToolScopes } from './tool-scopes.js';
 
 const KEY_CHALLENGE = 'Bearer realm="mcp"';
 
+/**
+ * The 503 when the authorization server's keys could not be fetched: the token was not judged, so
+ * it is the gateway's outage, not the caller's bad credential. Every authenticated route answers so.
+ */
+export function keysUnavailableRefusal(auth: AuthResult): HttpError | undefined {
+  return !auth.ok && auth.reason === 'unavailable' ? new HttpError(503, RPC.serverError, auth.message, { 'Retry-After': '10' }) : undefined;
+}
+
 /** The refusal of a request whose credential did not authenticate. */
 export function authRefusal(authenticator: Authenticator, auth: Extract<AuthResult, { ok: false }>, host: string | undefined): HttpError {
-  if (auth.reason === 'unavailable') return new HttpError(503, RPC.serverError, auth.message, { 'Retry-After': '10' });
+  const unavailable = keysUnavailableRefusal(auth);
+  if (unavailable) return unavailable;
   const resource = authenticator.resource;
   const bad = auth.reason !== 'missing';
   const header = resource

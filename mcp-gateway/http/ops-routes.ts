@@ -5,6 +5,7 @@
 // listener (metrics.port).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthResult } from '../auth.js';
+import { keysUnavailableRefusal } from '../auth/refusals.js';
 import type { GatewayDeps } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { checkReadiness } from '../ready.js';
@@ -32,9 +33,8 @@ export function registerOpsRoutes(app: FastifyInstance, opts: OpsRouteOptions): 
     onRequest: async (req) => {
       if (!requireAuth) return;
       const auth = opts.authOf(req);
-      // The authorization server's keys could not be fetched: the token was not judged, so this is
-      // the gateway's outage (503, as on /mcp), not the scraper's bad credential.
-      if (!auth.ok && auth.reason === 'unavailable') throw new HttpError(503, RPC.serverError, auth.message, { 'Retry-After': '10' });
+      const unavailable = keysUnavailableRefusal(auth);
+      if (unavailable) throw unavailable;
       if (!auth.ok) {
         throw new HttpError(401, RPC.unauthorized, auth.message, {
           'WWW-Authenticate': auth.reason === 'missing' ? 'Bearer realm="metrics"' : 'Bearer realm="metrics", error="invalid_token"',

@@ -4,7 +4,6 @@
 // token subject as the audit actor, `both` mode beside API keys, and the whole authorization-code
 // flow with PKCE against a real authorization server (oidc-provider) through real MCP clients of
 // both protocol eras.
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/client';
@@ -15,6 +14,7 @@ import { createLogger } from '../../config/logger.js';
 import { createAuthenticate, tokenActor } from '../../mcp-gateway/auth/authenticate.js';
 import { INITIALIZE, mcpHeaders, modernRequest, raw, rpcMessageOf, startGatewayStack, type GatewayStack } from '../support/http-gateway.js';
 import { startLocalIssuer, type LocalIssuer } from '../support/oauth-issuer.js';
+import { freePort } from '../../worker/free-port.js';
 import { OIDC_ACCOUNT, OIDC_CLIENT_ID, OIDC_REDIRECT_URI, startOidcIssuer, type OidcIssuer } from '../support/oidc-issuer.js';
 
 const KEY = 'oauth-suite-api-key-0123456789abcdef';
@@ -23,14 +23,6 @@ const LEGACY = '2025-11-25';
 const READ = 'compliance:read';
 const SCAN = 'compliance:scan';
 
-/** A port nothing listens on: the JWKS of an unreachable authorization server. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function connectClient(url: string, era: 'modern' | 'legacy', init: { token?: string; authProvider?: OAuthClientProvider }) {
   const client = new Client({ name: `oauth-${era}`, version: '1.0.0' }, era === 'modern'
@@ -180,7 +172,8 @@ describe('gateway OAuth 2.1 resource server (HTTP)', () => {
   });
 
   it('answers 503 (not a crash, not a 401) on /mcp and /metrics while the issuer keys cannot be fetched', async () => {
-    const dead = (await stack.start({ auth: { mode: 'oauth' }, oauth: { issuer: issuer.issuer, jwksUri: `http://127.0.0.1:${await closedPort()}/jwks` } })).url;
+    // The JWKS of an unreachable authorization server: a free port, nothing listening on it.
+    const dead = (await stack.start({ auth: { mode: 'oauth' }, oauth: { issuer: issuer.issuer, jwksUri: `http://127.0.0.1:${await freePort()}/jwks` } })).url;
     const reply = await post(dead, await issuer.token(`${dead}/mcp`, READ), 'tools/list', {});
     expect(reply.status).toBe(503);
     expect(reply.headers['retry-after']).toBe('10');
